@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: what the gateway adds to a call. A fake OpenAI upstream and the gateway (the
+ * real Node entry, embedded stores unless DATABASE_URL/REDIS_URL say otherwise) each run in their
+ * own process on loopback; this process is the client. The same request is sent directly to the
+ * upstream and through the gateway: sequentially for latency (p50/p99), then with concurrency for
+ * throughput. Bounded in count; nothing is sent anywhere but 127.0.0.1.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const WARMUP = 300;
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 4000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const root = new URL("..", import.meta.url).pathname;
+
+const body = JSON.stringify({
+  model: "gpt-4o-mini",
+  messages: [{ role: "user", content: "Benchmark: say hello." }],
+});
+
+function start(args: string[], env: Record<string, string>, banner: RegExp) {
+  const child = spawn(join(root, "node_modules/.bin/tsx"), args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const ready = new Promise<string>((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (data: Buffer) => {
+      output += data.toString();
+      const match = banner.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+  return { child, ready };
+}
+
+async function graphql(base: string, token: string, query: string, variables: object) {
+  const response = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const result = (await response.json()) as {
+    data: Record<string, Record<string, unknown>>;
+    errors?: unknown;
+  };
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  return result.data;
+}
+
+async function oneCall(url: string, headers: Record<string, string>, payload: string) {
+  const started = performance.now();
+  const response = await fetch(url, { method: "POST", headers, body: payload });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
+  return performance.now() - started;
+}
+
+async function sequential(n: number, call: () => Promise<number>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) samples.push(await call());
+  return samples.sort((a, b) => a - b);
+}
+
+async function throughput(n: number, concurrency: number, call: () => Promise<number>) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < n) await call();
+    }),
+  );
+  return n / ((performance.now() - started) / 1000);
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+async function main() {
+  const dataDir = await mkdtemp(join(tmpdir(), "switchyard-bench-"));
+  const masterKey = `bench-${crypto.randomUUID()}`;
+  const children: ChildProcess[] = [];
+  try {
+    const upstream = start(["bench/upstream.ts"], {}, /upstream (\S+)/);
+    const gateway = start(
+      ["functions/runtimes/node.ts"],
+      {
+        PORT: "0",
+        SWITCHYARD_DATA_DIR: dataDir,
+        MASTER_KEY: masterKey,
+        ENCRYPTION_KEY: `bench-encryption-${crypto.randomUUID()}`,
+      },
+      /listening on (http:\/\/localhost:\d+)/,
+    );
+    children.push(upstream.child, gateway.child);
+    const upstreamUrl = await upstream.ready;
+    const gatewayUrl = (await gateway.ready).replace("localhost", "127.0.0.1");
+
+    const { createOrg } = await graphql(
+      gatewayUrl,
+      masterKey,
+      `mutation { createOrg(input: {name: "bench"}) { org { id } } }`,
+      {},
+    );
+    const orgId = (createOrg?.org as { id: string } | undefined)?.id;
+    if (!orgId) throw new Error("createOrg returned no org");
+    await graphql(
+      gatewayUrl,
+      masterKey,
+      `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+      {
+        input: {
+          orgId,
+          kind: "openai-compatible",
+          name: "fake",
+          baseUrl: upstreamUrl,
+          apiKey: "sk-bench",
+        },
+      },
+    );
+    const { createVirtualKey } = await graphql(
+      gatewayUrl,
+      masterKey,
+      `mutation ($orgId: ID!) { createVirtualKey(input: {orgId: $orgId, name: "bench"}) { secret } }`,
+      { orgId },
+    );
+    const key = createVirtualKey?.secret as string;
+
+    const direct = () =>
+      oneCall(
+        `${upstreamUrl}/chat/completions`,
+        { "content-type": "application/json", authorization: "Bearer sk-bench" },
+        body,
+      );
+    const viaGateway = () =>
+      oneCall(
+        `${gatewayUrl}/v1/chat/completions`,
+        { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body.replace('"gpt-4o-mini"', '"fake/gpt-4o-mini"'),
+      );
+
+    await sequential(WARMUP, direct);
+    await sequential(WARMUP, viaGateway);
+    const directSamples = await sequential(SEQUENTIAL, direct);
+    const gatewaySamples = await sequential(SEQUENTIAL, viaGateway);
+    const directRps = await throughput(CONCURRENT, CONCURRENCY, direct);
+    const gatewayRps = await throughput(CONCURRENT, CONCURRENCY, viaGateway);
+
+    const row = (name: string, samples: number[], rps: number) =>
+      `${name.padEnd(10)} ${percentile(samples, 50).toFixed(3).padStart(9)} ${percentile(samples, 99).toFixed(3).padStart(9)} ${rps.toFixed(0).padStart(9)}`;
+    console.log(
+      `\nnon-streaming chat completion, ${SEQUENTIAL} sequential calls; throughput: ${CONCURRENT} calls at concurrency ${CONCURRENCY}`,
+    );
+    console.log(
+      `${"".padEnd(10)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"req/s".padStart(9)}`,
+    );
+    console.log(row("direct", directSamples, directRps));
+    console.log(row("gateway", gatewaySamples, gatewayRps));
+    console.log(
+      `added     ${(percentile(gatewaySamples, 50) - percentile(directSamples, 50)).toFixed(3).padStart(9)} ${(percentile(gatewaySamples, 99) - percentile(directSamples, 99)).toFixed(3).padStart(9)}`,
+    );
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,98 @@
+/**
+ * The Redis client factory: one @upstash/redis `Redis` client whatever is underneath.
+ *
+ * - UPSTASH_REDIS_REST_URL + _TOKEN → Upstash over REST (the library's own HTTP client);
+ * - REDIS_URL → any Redis/Valkey over TCP (ioredis behind a custom requester);
+ * - neither → the embedded in-process engine (db/redis/embedded).
+ *
+ * Callers see the same API, the same JSON deserialization and the same Lua scripts on all
+ * three; the transport is only reported for logs and /ready.
+ */
+import { Redis } from "@upstash/redis";
+import { Redis as IORedis } from "ioredis";
+import { EmbeddedRedis } from "./redis/embedded/engine.ts";
+import { createEmbeddedRequester } from "./redis/embedded/requester.ts";
+import { createTcpRequester } from "./redis/tcp-requester.ts";
+
+export type RedisTransport = "upstash" | "tcp" | "embedded";
+
+export interface RedisOptions {
+  upstashUrl?: string;
+  upstashToken?: string;
+  redisUrl?: string;
+}
+
+export interface RedisHandle {
+  redis: Redis;
+  transport: RedisTransport;
+  /** True when the store answers PING within a couple of seconds. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const PING_TIMEOUT_MS = 2_000;
+
+export function createRedis(options: RedisOptions): RedisHandle {
+  const { upstashUrl, upstashToken, redisUrl } = options;
+  if (upstashUrl || upstashToken) {
+    if (!upstashUrl || !upstashToken) {
+      // Half a configuration is a deployment mistake; silently using another store is worse.
+      throw new Error(
+        "Upstash Redis needs both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN",
+      );
+    }
+    return handle(new Redis({ url: upstashUrl, token: upstashToken }), "upstash", async () => {});
+  }
+  if (redisUrl) return createTcpRedis(redisUrl);
+  const engine = sharedEngine();
+  // The engine is the process' store, shared like a server is; closing a handle leaves it be.
+  return handle(new Redis(createEmbeddedRequester(engine)), "embedded", async () => {});
+}
+
+function createTcpRedis(url: string): RedisHandle {
+  const client = new IORedis(url, {
+    // Connect on first use, so creating a handle at module load costs nothing.
+    lazyConnect: true,
+    // Fail a command after a few reconnect attempts instead of queueing it for long.
+    maxRetriesPerRequest: 3,
+  });
+  // Connection errors surface through the commands that fail and through ping();
+  // without a listener ioredis would also print each one.
+  client.on("error", () => {});
+  return handle(new Redis(createTcpRequester(client)), "tcp", async () => {
+    if (client.status === "wait" || client.status === "end") client.disconnect();
+    else await client.quit().catch(() => client.disconnect());
+  });
+}
+
+let engine: EmbeddedRedis | undefined;
+
+function sharedEngine(): EmbeddedRedis {
+  engine ??= new EmbeddedRedis();
+  return engine;
+}
+
+function handle(redis: Redis, transport: RedisTransport, close: () => Promise<void>): RedisHandle {
+  return {
+    redis,
+    transport,
+    ping: () => pingWithin(redis, PING_TIMEOUT_MS),
+    close,
+  };
+}
+
+async function pingWithin(redis: Redis, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    const pong = redis.ping().then(
+      (reply) => reply === "PONG",
+      () => false,
+    );
+    return await Promise.race([pong, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

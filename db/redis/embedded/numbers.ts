@@ -1,0 +1,85 @@
+/**
+ * Number parsing and formatting with Redis' rules, so replies are byte-identical to a real
+ * server's.
+ */
+import { errors } from "./reply.ts";
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Redis' string2ll: an optional '-', digits, no leading zeros, no '+', no spaces, and the
+ * value must fit in a signed 64-bit integer (util.c). Returns undefined when it does not.
+ */
+export function parseInt64(text: string): bigint | undefined {
+  if (!/^(0|-?[1-9][0-9]*)$/.test(text) || text.length > 20) return undefined;
+  const value = BigInt(text);
+  return value < INT64_MIN || value > INT64_MAX ? undefined : value;
+}
+
+export function isInt64(value: bigint): boolean {
+  return value >= INT64_MIN && value <= INT64_MAX;
+}
+
+/** An integer argument (counts, indexes, TTLs): "ERR value is not an integer or out of range". */
+export function integerArg(text: string): number {
+  const value = parseInt64(text);
+  if (value === undefined) throw errors.notInteger();
+  return Number(value);
+}
+
+/**
+ * A double argument as Redis reads it with strtod: decimal or exponent notation and
+ * "inf"/"-inf"/"+inf" (case-insensitive); never NaN and never trailing garbage.
+ */
+export function parseDouble(text: string): number | undefined {
+  if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
+  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(text)) return undefined;
+  return Number(text);
+}
+
+export function doubleArg(text: string): number {
+  const value = parseDouble(text);
+  if (value === undefined) throw errors.notFloat();
+  return value;
+}
+
+/**
+ * C's printf("%.<precision>g"): that many significant digits, trailing zeros removed,
+ * exponent form when the exponent is below -4 or at least the precision.
+ */
+export function formatG(value: number, precision: number): string {
+  if (Number.isNaN(value)) return "nan";
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0";
+  const [mantissa = "0", exponentText = "0"] = value.toExponential(precision - 1).split("e");
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= precision) {
+    const sign = exponent < 0 ? "-" : "+";
+    return `${trimFraction(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  return trimFraction(value.toFixed(precision - 1 - exponent));
+}
+
+/**
+ * %.17g: how Redis 7.0 prints scores (util.c d2string) and numbers a script passes to
+ * redis.call, which is why 0.1 + 0.2 reads "0.30000000000000004".
+ */
+export function formatG17(value: number): string {
+  return formatG(value, 17);
+}
+
+/**
+ * How Redis replies with a score (util.c d2string): integral values inside ±2^52 print as
+ * integers, everything else as %.17g.
+ */
+export function formatScore(value: number): string {
+  // -0 is stored as 0 by ZADD (the sorted set code adds 0), so it never reaches here.
+  if (Number.isInteger(value) && Math.abs(value) < 2 ** 52) return String(value);
+  return formatG17(value);
+}
+
+function trimFraction(text: string): string {
+  if (!text.includes(".")) return text;
+  return text.replace(/0+$/, "").replace(/\.$/, "");
+}

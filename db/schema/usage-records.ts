@@ -1,0 +1,41 @@
+import { boolean, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, jsonObject, nanoUsd } from "./columns.ts";
+
+/**
+ * One accounted call. A ledger: no foreign keys, so a record always lands (the outbox drain never
+ * meets a poison row) and survives the deletion of the key, team or org it names.
+ */
+export const usageRecords = pgTable(
+  "usage_records",
+  {
+    id: id(),
+    /** Unique: a retried or twice-drained write of the same request is stored once. */
+    requestId: text("request_id").notNull().unique(),
+    orgId: uuid("org_id").notNull(),
+    teamId: uuid("team_id"),
+    keyId: uuid("key_id"),
+    agentId: uuid("agent_id"),
+    grantId: uuid("grant_id"),
+    /** Agent ids root → grantee when the call ran under a delegation grant. */
+    delegationChain: uuid("delegation_chain").array(),
+    endpoint: text("endpoint").notNull(),
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    routeAlias: text("route_alias"),
+    status: integer("status").notNull(),
+    stream: boolean("stream").notNull(),
+    cacheHit: boolean("cache_hit").notNull(),
+    attempts: integer("attempts").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    cachedInputTokens: integer("cached_input_tokens").notNull(),
+    /** True when the provider reported no usage and a tokenizer estimated it. */
+    usageEstimated: boolean("usage_estimated").notNull(),
+    costNanoUsd: nanoUsd("cost_nano_usd").notNull(),
+    latencyMs: integer("latency_ms").notNull(),
+    traceId: text("trace_id"),
+    metadata: jsonObject("metadata"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("usage_records_org_id_created_at_idx").on(t.orgId, t.createdAt)],
+);

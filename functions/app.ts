@@ -1,0 +1,68 @@
+/**
+ * The one HTTP app: a web-standard fetch handler that every runtime entry (Node, Bun, Deno,
+ * Vercel) serves unchanged. Routes only; each route's work lives in its own module.
+ */
+import { Hono } from "hono";
+import { createAdminServer } from "../schema/yoga.ts";
+import { GatewayError, openAIErrorResponse, toGatewayError } from "./gateway/errors.ts";
+import { handleListModels } from "./gateway/models.ts";
+import { handleChatCompletions } from "./gateway/pipeline.ts";
+import { newRequestId } from "./gateway/request-id.ts";
+import { healthResponse, readinessResponse } from "./health.ts";
+import type { Services } from "./services.ts";
+
+type AppEnv = { Variables: { requestId: string } };
+
+export interface App {
+  fetch(request: Request): Promise<Response>;
+}
+
+export function createApp(services: Services): App {
+  const app = new Hono<AppEnv>();
+  const admin = createAdminServer(services);
+
+  app.use(async (c, next) => {
+    const requestId = newRequestId();
+    c.set("requestId", requestId);
+    await next();
+    c.res.headers.set("x-request-id", requestId);
+  });
+
+  app.get("/health", () => healthResponse());
+  app.get("/ready", () => readinessResponse(services));
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) =>
+    admin.fetch(c.req.raw, { requestId: c.get("requestId") }),
+  );
+
+  app.post("/v1/chat/completions", (c) =>
+    handleChatCompletions(c.req.raw, services, c.get("requestId")),
+  );
+  app.get("/v1/models", (c) => handleListModels(c.req.raw, services));
+  app.all("/v1/chat/completions", () => {
+    throw new GatewayError("method_not_allowed", "Use POST for /v1/chat/completions");
+  });
+
+  app.notFound((c) => {
+    if (c.req.path.startsWith("/v1/")) {
+      return openAIErrorResponse(
+        new GatewayError("route_not_found", `No route for ${c.req.method} ${c.req.path}`),
+        new Headers(),
+      );
+    }
+    return c.json({ error: { message: "Not found", code: "not_found" } }, 404);
+  });
+
+  app.onError((error, c) => {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.kind === "internal") {
+      services.log.error("unhandled error", {
+        requestId: c.get("requestId"),
+        path: c.req.path,
+        error,
+      });
+    }
+    return openAIErrorResponse(gatewayError, new Headers());
+  });
+
+  return { fetch: (request) => Promise.resolve(app.fetch(request)) };
+}

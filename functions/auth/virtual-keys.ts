@@ -1,0 +1,104 @@
+/**
+ * Virtual key authentication: checksum first (typos fail with no lookup), then a keyed-hash
+ * lookup, cached in-process so a warm key costs no SQL. Expiry and rotation grace are checked
+ * against the clock on every call, so a cached entry never outlives them; a revocation is seen at
+ * once by the instance that made it and by others within CACHE_TTL_MS.
+ */
+import { eq } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
+import type { Database } from "../../db/client.ts";
+import { virtualKeySecrets, virtualKeys } from "../../db/schema/index.ts";
+import type { Keyring } from "../security/keyring.ts";
+import { isWellFormedToken, TOKEN_KINDS } from "../security/token-format.ts";
+import type { Principal } from "./principal.ts";
+
+const CACHE_TTL_MS = 30_000;
+const NEGATIVE_CACHE_TTL_MS = 5_000;
+
+export type KeyAuthentication =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: "malformed" | "unknown" | "revoked" | "expired" };
+
+interface KeyRecord {
+  principal: Principal;
+  keyExpiresAt: number | null;
+  secretExpiresAt: number | null;
+  revoked: boolean;
+}
+
+type CacheEntry = { found: true; record: KeyRecord } | { found: false };
+
+export interface VirtualKeyAuthenticator {
+  authenticate(secret: string): Promise<KeyAuthentication>;
+  /** Drop every cached secret of a key (after revoke or rotate on this instance). */
+  forget(keyId: string): void;
+}
+
+export function createVirtualKeyAuthenticator(options: {
+  db: Database;
+  keyring: Keyring;
+  now?: () => number;
+}): VirtualKeyAuthenticator {
+  const now = options.now ?? Date.now;
+  const cache = new LRUCache<string, CacheEntry>({ max: 50_000, ttl: CACHE_TTL_MS });
+
+  async function load(secretHash: string): Promise<CacheEntry> {
+    const rows = await options.db
+      .select({ key: virtualKeys, secretExpiresAt: virtualKeySecrets.expiresAt })
+      .from(virtualKeySecrets)
+      .innerJoin(virtualKeys, eq(virtualKeys.id, virtualKeySecrets.keyId))
+      .where(eq(virtualKeySecrets.secretHash, secretHash))
+      .limit(1);
+    const row = rows[0];
+    if (!row) return { found: false };
+    const key = row.key;
+    return {
+      found: true,
+      record: {
+        principal: {
+          orgId: key.orgId,
+          teamId: key.teamId,
+          agentId: key.agentId,
+          keyId: key.id,
+          keyName: key.name,
+          models: key.models,
+          rpm: key.rpm,
+          tpm: key.tpm,
+          maxConcurrency: key.maxConcurrency,
+        },
+        keyExpiresAt: key.expiresAt?.getTime() ?? null,
+        secretExpiresAt: row.secretExpiresAt?.getTime() ?? null,
+        revoked: key.revokedAt !== null,
+      },
+    };
+  }
+
+  return {
+    async authenticate(secret) {
+      if (!isWellFormedToken(secret, TOKEN_KINDS.virtualKey))
+        return { ok: false, reason: "malformed" };
+      const secretHash = await options.keyring.hashSecret(secret);
+      let entry = cache.get(secretHash);
+      if (!entry) {
+        entry = await load(secretHash);
+        cache.set(secretHash, entry, entry.found ? {} : { ttl: NEGATIVE_CACHE_TTL_MS });
+      }
+      if (!entry.found) return { ok: false, reason: "unknown" };
+      const { record } = entry;
+      if (record.revoked) return { ok: false, reason: "revoked" };
+      const time = now();
+      if (record.keyExpiresAt !== null && record.keyExpiresAt <= time) {
+        return { ok: false, reason: "expired" };
+      }
+      if (record.secretExpiresAt !== null && record.secretExpiresAt <= time) {
+        return { ok: false, reason: "expired" };
+      }
+      return { ok: true, principal: record.principal };
+    },
+    forget(keyId) {
+      for (const [hash, entry] of cache.entries()) {
+        if (entry.found && entry.record.principal.keyId === keyId) cache.delete(hash);
+      }
+    },
+  };
+}

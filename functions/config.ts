@@ -1,0 +1,127 @@
+/**
+ * Reads the process environment once into a typed Config (DESIGN.md, "Environments").
+ * Nothing else in functions/ reads env variables, so every runtime entry passes its own env in.
+ */
+import { z } from "zod";
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  /** NODE_ENV=production or VERCEL_ENV=production: refuse unsafe defaults. */
+  production: boolean;
+  /** Redis keys of a preview deployment are namespaced so a preview never touches production counters. */
+  redisNamespace: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  sqlDriver: "pg" | "neon" | undefined;
+  neonWsProxy: string | undefined;
+  upstashUrl: string | undefined;
+  upstashToken: string | undefined;
+  redisUrl: string | undefined;
+  masterKey: string | undefined;
+  encryptionKey: string | undefined;
+  allowPrivateUpstreams: boolean;
+  maxBodyBytes: number;
+  /** Global provider credentials by provider kind, from OPENAI_API_KEY and friends. */
+  providerApiKeys: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const PROVIDER_KEY_VARIABLES: Record<string, string> = {
+  openai: "OPENAI_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+  gemini: "GEMINI_API_KEY",
+  mistral: "MISTRAL_API_KEY",
+  groq: "GROQ_API_KEY",
+  together: "TOGETHER_API_KEY",
+  fireworks: "FIREWORKS_API_KEY",
+  deepseek: "DEEPSEEK_API_KEY",
+  xai: "XAI_API_KEY",
+  openrouter: "OPENROUTER_API_KEY",
+  "azure-openai": "AZURE_OPENAI_API_KEY",
+};
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  NODE_ENV: optionalString,
+  VERCEL_ENV: optionalString,
+  VERCEL_DEPLOYMENT_ID: optionalString,
+  VERCEL_GIT_COMMIT_REF: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  SWITCHYARD_DATA_DIR: optionalString,
+  DATABASE_URL: optionalString,
+  SWITCHYARD_SQL_DRIVER: z.enum(["pg", "neon"]).optional(),
+  SWITCHYARD_NEON_WS_PROXY: optionalString,
+  UPSTASH_REDIS_REST_URL: optionalString,
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  REDIS_URL: optionalString,
+  MASTER_KEY: optionalString,
+  ENCRYPTION_KEY: optionalString,
+  SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: z.enum(["true", "false"]).optional(),
+  SWITCHYARD_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
+});
+
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production" || e.VERCEL_ENV === "production";
+  if (production && !e.MASTER_KEY) {
+    throw new ConfigError("MASTER_KEY is required in production");
+  }
+  if (production && !e.ENCRYPTION_KEY) {
+    throw new ConfigError("ENCRYPTION_KEY is required in production");
+  }
+  if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
+    throw new ConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN go together");
+  }
+  const providerApiKeys: Record<string, string> = {};
+  for (const [kind, variable] of Object.entries(PROVIDER_KEY_VARIABLES)) {
+    const value = env[variable]?.trim();
+    if (value) providerApiKeys[kind] = value;
+  }
+  return {
+    production,
+    redisNamespace: redisNamespaceFor(
+      e.VERCEL_ENV,
+      e.VERCEL_DEPLOYMENT_ID ?? e.VERCEL_GIT_COMMIT_REF,
+    ),
+    port: e.PORT,
+    dataDir: e.SWITCHYARD_DATA_DIR ?? "./.switchyard",
+    databaseUrl: e.DATABASE_URL,
+    sqlDriver: e.SWITCHYARD_SQL_DRIVER,
+    neonWsProxy: e.SWITCHYARD_NEON_WS_PROXY,
+    upstashUrl: e.UPSTASH_REDIS_REST_URL,
+    upstashToken: e.UPSTASH_REDIS_REST_TOKEN,
+    redisUrl: e.REDIS_URL,
+    masterKey: e.MASTER_KEY,
+    encryptionKey: e.ENCRYPTION_KEY,
+    // Outside production a laptop's Ollama or a fake upstream on 127.0.0.1 must be reachable.
+    allowPrivateUpstreams: e.SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS
+      ? e.SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS === "true"
+      : !production,
+    maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
+    providerApiKeys,
+  };
+}
+
+function redisNamespaceFor(vercelEnv: string | undefined, deployment: string | undefined): string {
+  if (vercelEnv === "preview") return `sy:preview:${deployment ?? "unknown"}:`;
+  return "sy:";
+}

@@ -1,0 +1,29 @@
+/** Stage 2: the virtual key → the principal (org, team, key, agent). */
+import { presentedSecret } from "../../auth/bearer.ts";
+import type { Principal } from "../../auth/principal.ts";
+import type { VirtualKeyAuthenticator } from "../../auth/virtual-keys.ts";
+import { GatewayError } from "../errors.ts";
+
+export async function authenticateCaller(
+  headers: Headers,
+  keys: VirtualKeyAuthenticator,
+): Promise<Principal> {
+  const secret = presentedSecret(headers);
+  if (!secret) {
+    throw new GatewayError(
+      "missing_api_key",
+      "You didn't provide an API key. Send it as 'Authorization: Bearer <virtual key>'.",
+    );
+  }
+  const result = await keys.authenticate(secret);
+  if (result.ok) return result.principal;
+  switch (result.reason) {
+    case "revoked":
+      throw new GatewayError("key_revoked", "This virtual key has been revoked.");
+    case "expired":
+      throw new GatewayError("key_expired", "This virtual key has expired.");
+    default:
+      // Same answer for a typo and an unknown key: nothing to learn by probing.
+      throw new GatewayError("invalid_api_key", "Incorrect API key provided.");
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Stage 7b–8: call the deployments in order until one answers. A retryable failure (timeout,
+ * 5xx, 429, network) moves on to the next deployment; anything else ends the call. Once a stream
+ * has started there is no fallback: the client already has the first bytes.
+ */
+import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
+import { adapterFor } from "../../providers/index.ts";
+import { type ChatOutcome, ProviderError } from "../../providers/types.ts";
+import type { Deployment } from "../../routing/model-directory.ts";
+import { GatewayError } from "../errors.ts";
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export interface CallResult {
+  outcome: ChatOutcome;
+  deployment: Deployment;
+  attempts: number;
+}
+
+export interface AttemptFailure {
+  deployment: Deployment;
+  error: ProviderError;
+}
+
+export async function callWithFallback(
+  deployments: readonly Deployment[],
+  request: ChatCompletionRequest,
+  options: { fetch: typeof fetch; requestId: string; clientSignal: AbortSignal | undefined },
+): Promise<CallResult> {
+  const failures: AttemptFailure[] = [];
+  for (const deployment of deployments) {
+    try {
+      const outcome = await callOnce(deployment, request, options);
+      return { outcome, deployment, attempts: failures.length + 1 };
+    } catch (error) {
+      const failure = asProviderError(error);
+      failures.push({ deployment, error: failure });
+      if (!failure.retryable) break;
+    }
+  }
+  throw gatewayErrorFor(failures);
+}
+
+async function callOnce(
+  deployment: Deployment,
+  request: ChatCompletionRequest,
+  options: { fetch: typeof fetch; requestId: string; clientSignal: AbortSignal | undefined },
+): Promise<ChatOutcome> {
+  const adapter = adapterFor(deployment.target.kind);
+  if (!adapter) {
+    throw new ProviderError({
+      kind: "misconfigured",
+      message: `provider kind '${deployment.target.kind}' has no adapter`,
+      status: 500,
+      retryable: true,
+    });
+  }
+  // The timeout bounds the wait for the answer to begin, not the length of a stream.
+  const controller = new AbortController();
+  const timeoutMs = timeoutOf(deployment);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("upstream timed out", "TimeoutError")),
+    timeoutMs,
+  );
+  const onClientAbort = () => controller.abort(options.clientSignal?.reason);
+  options.clientSignal?.addEventListener("abort", onClientAbort, { once: true });
+  try {
+    return await adapter.chatCompletion(request, deployment.target, {
+      signal: controller.signal,
+      fetch: options.fetch,
+      requestId: options.requestId,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timeoutOf(deployment: Deployment): number {
+  const configured = deployment.target.config.timeoutMs;
+  return typeof configured === "number" && configured > 0 ? configured : DEFAULT_TIMEOUT_MS;
+}
+
+function asProviderError(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  return new ProviderError({
+    kind: "bad_response",
+    message: "the provider adapter failed unexpectedly",
+    status: 502,
+    retryable: true,
+    cause: error,
+  });
+}
+
+/**
+ * The client's error when no deployment answered. A request the upstream rejected as invalid is
+ * the client's to fix (400/404/413 pass through); everything else is the gateway's side (5xx),
+ * and the message lists what was tried.
+ */
+export function gatewayErrorFor(failures: readonly AttemptFailure[]): GatewayError {
+  const last = failures.at(-1);
+  if (!last) return new GatewayError("upstream_unavailable", "No deployment is configured.");
+  const { error, deployment } = last;
+  const tried = failures.map((failure) => failure.deployment.label).join(", ");
+  const detail = `${deployment.label}: ${error.message}`;
+  const headers = { "x-switchyard-attempts": String(failures.length) };
+  if (error.kind === "upstream_http" && !error.retryable) {
+    if (error.status === 400 || error.status === 422) {
+      return new GatewayError("invalid_request", detail, { param: error.param, headers });
+    }
+    if (error.status === 404) return new GatewayError("model_not_found", detail, { headers });
+    if (error.status === 413) return new GatewayError("body_too_large", detail, { headers });
+  }
+  const message = `Every deployment failed (tried ${tried}). Last error from ${detail}`;
+  if (error.kind === "timeout") return new GatewayError("upstream_timeout", message, { headers });
+  if (error.status === 429 || error.status === 503) {
+    const retryAfterSeconds = error.retryAfterMs === null ? undefined : error.retryAfterMs / 1000;
+    return new GatewayError("upstream_unavailable", message, { headers, retryAfterSeconds });
+  }
+  return new GatewayError("upstream_error", message, { headers });
+}

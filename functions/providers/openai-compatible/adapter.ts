@@ -1,0 +1,70 @@
+/**
+ * The OpenAI-compatible adapter: OpenAI itself and every preset (groq, mistral, ollama, ...).
+ * Request building, response parsing and stream parsing are pure and live beside it; this file
+ * is the I/O between them.
+ */
+import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
+import { ProviderError } from "../errors.ts";
+import { parseJsonBody, readText, sendUpstream, snippet } from "../http.ts";
+import { loadTokenizer } from "../tokens.ts";
+import type { CallOptions, ChatOutcome, ProviderAdapter, ProviderTarget, Usage } from "../types.ts";
+import { fromWireUsage } from "../usage.ts";
+import { errorFromResponse } from "./errors.ts";
+import { presetFor } from "./presets.ts";
+import { buildChatRequest } from "./request.ts";
+import { completionText, parseChatCompletion, type ResponseDefaults } from "./response.ts";
+import { streamChatCompletion } from "./stream.ts";
+
+export const openAICompatibleAdapter: ProviderAdapter = {
+  kind: "openai-compatible",
+  async chatCompletion(request, target, options): Promise<ChatOutcome> {
+    const upstream = buildChatRequest(request, target, presetFor(target.kind));
+    const response = await sendUpstream(upstream, options, target.name);
+    if (!response.ok) throw await errorFromResponse(response, target);
+    const defaults: ResponseDefaults = {
+      id: `chatcmpl-${options.requestId}`,
+      created: Math.floor(Date.now() / 1000),
+      model: target.model,
+    };
+    if (request.stream === true) {
+      const body = await streamBody(response, target, options);
+      return {
+        kind: "stream",
+        ...streamChatCompletion(body, { request, target, options, defaults }),
+      };
+    }
+    const json = parseJsonBody(await readText(response, options, target.name), target.name);
+    const parsed = parseChatCompletion(json, defaults, target.name);
+    const usage = parsed.usage
+      ? fromWireUsage(parsed.usage)
+      : await estimateUsage(request, completionText(parsed.response));
+    return { kind: "complete", response: parsed.response, usage };
+  },
+};
+
+/** The SSE body, refusing an upstream that answered a streaming call with plain JSON. */
+async function streamBody(
+  response: Response,
+  target: ProviderTarget,
+  options: CallOptions,
+): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
+  const type = response.headers.get("content-type") ?? "";
+  if (response.body !== null && !type.includes("application/json")) return response.body;
+  const text = response.body === null ? "" : await readText(response, options, target.name);
+  throw new ProviderError({
+    kind: "bad_response",
+    message: `Provider '${target.name}' answered a streaming request without a stream: ${snippet(text) || "empty body"}`,
+    status: 502,
+    retryable: false,
+  });
+}
+
+async function estimateUsage(request: ChatCompletionRequest, output: string): Promise<Usage> {
+  const tokenizer = await loadTokenizer();
+  return {
+    inputTokens: tokenizer.countRequestTokens(request),
+    outputTokens: tokenizer.countTokens(output),
+    cachedInputTokens: 0,
+    estimated: true,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The provider adapter interface. An adapter takes the canonical request (OpenAI Chat
+ * Completions), calls one provider deployment, and answers in the canonical format, streamed or
+ * not, together with the usage the gateway bills. Adding a provider is one folder that exports
+ * one ProviderAdapter, plus one line in ./index.ts.
+ *
+ * Adapters do no routing, retries, limits or accounting: they fail with a ProviderError and the
+ * pipeline decides what to do.
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+} from "../protocols/openai/chat.ts";
+
+export { ProviderError, type ProviderErrorKind } from "./errors.ts";
+
+/** One deployment to call: the provider record (credentials decrypted) and the model on it. */
+export interface ProviderTarget {
+  /** Provider kind, e.g. "openai", "groq", "openai-compatible", "mock". */
+  kind: string;
+  /** The provider record's name, used in messages and as the `<name>/<model>` address. */
+  name: string;
+  /** API root as the provider's own SDK takes it; null = the kind's default (presets). */
+  baseUrl: string | null;
+  apiKey: string | null;
+  /** Kind-specific options, validated by the adapter (e.g. extra headers, mock latency). */
+  config: Record<string, unknown>;
+  /** The model name the provider knows; replaces the request's `model`. */
+  model: string;
+}
+
+export interface CallOptions {
+  /** Aborts the call, streaming included. A TimeoutError reason is reported as kind "timeout". */
+  signal: AbortSignal;
+  /** Injected so tests and runtimes can swap transport. */
+  fetch: typeof fetch;
+  /** The gateway's x-request-id; used for ids the upstream does not provide. */
+  requestId: string;
+}
+
+/** What the gateway bills. `cachedInputTokens` is a part of `inputTokens`, not in addition. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  /** True when counted by our tokenizer because the provider did not report usage. */
+  estimated: boolean;
+}
+
+export type ChatOutcome =
+  | { kind: "complete"; response: ChatCompletion; usage: Usage }
+  | {
+      kind: "stream";
+      /**
+       * The chunks the client asked for, in OpenAI's format: content chunks, then, only when
+       * the request had `stream_options.include_usage`, one `choices: []` chunk with usage.
+       * Iterate once. Calling `return()` (e.g. the client disconnected) closes the upstream.
+       * Errors are ProviderErrors.
+       */
+      chunks: AsyncIterable<ChatCompletionChunk>;
+      /**
+       * The stream's usage: final once `chunks` is exhausted, returned or has thrown (then it is
+       * an estimate of what was generated so far). Before that, the best value known so far.
+       */
+      usage(): Usage;
+    };
+
+export interface ProviderAdapter {
+  /** The adapter's own kind; several provider kinds may share one adapter (presets). */
+  kind: string;
+  chatCompletion(
+    request: ChatCompletionRequest,
+    target: ProviderTarget,
+    options: CallOptions,
+  ): Promise<ChatOutcome>;
+}

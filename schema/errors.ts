@@ -1,0 +1,46 @@
+/**
+ * The admin API's error vocabulary (DESIGN.md): every failure a client can act on is a GraphQLError
+ * with `extensions.code`; anything else is masked by yoga as "Unexpected error.".
+ */
+import { GraphQLError } from "graphql";
+
+export type AdminErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "BAD_USER_INPUT"
+  | "CONFLICT";
+
+export function adminError(code: AdminErrorCode, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+export const notFound = (what: string) => adminError("NOT_FOUND", `${what} not found`);
+export const badInput = (message: string) => adminError("BAD_USER_INPUT", message);
+export const conflict = (message: string) => adminError("CONFLICT", message);
+
+/** The SQLSTATE of a Postgres error, whichever driver raised it (drizzle wraps it in `cause`). */
+export function sqlStateOf(error: unknown): string | null {
+  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
+    if (typeof current === "object" && current !== null && "code" in current) {
+      const code = (current as { code: unknown }).code;
+      if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    }
+  }
+  return null;
+}
+
+/**
+ * Turns the constraint errors a write can meet into the client's error: unique_violation (23505)
+ * → CONFLICT, foreign_key_violation (23503) → NOT_FOUND of the referenced thing. Anything else
+ * is rethrown (and masked).
+ */
+export function explainWriteError(
+  error: unknown,
+  meaning: { conflict: string; missing: string },
+): never {
+  const state = sqlStateOf(error);
+  if (state === "23505") throw conflict(meaning.conflict);
+  if (state === "23503") throw notFound(meaning.missing);
+  throw error;
+}

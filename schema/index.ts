@@ -1,0 +1,11 @@
+/** The admin schema: each domain type registers itself on the builder when imported. */
+import { builder } from "./builder.ts";
+import "./types/org.ts";
+import "./types/team.ts";
+import "./types/admin-token.ts";
+import "./types/virtual-key.ts";
+import "./types/provider.ts";
+import "./types/usage.ts";
+import "./types/viewer.ts";
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,155 @@
+/**
+ * `usage(filter, groupBy, bucket)`: aggregated accounting over usage_records for one org.
+ * Money leaves the database as USD (nano-USD / 1e9); token sums are Floats because a busy org
+ * passes GraphQL's 32-bit Int within a day.
+ */
+import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { usageRecords } from "../../db/schema/index.ts";
+import { requireOrgRole } from "../access.ts";
+import { builder } from "../builder.ts";
+import { badInput } from "../errors.ts";
+import { Org } from "./org.ts";
+
+const UsageGroupBy = builder.enumType("UsageGroupBy", {
+  values: ["MODEL", "PROVIDER", "KEY", "TEAM", "AGENT"] as const,
+});
+type GroupBy = (typeof UsageGroupBy)["$inferType"];
+
+const UsageBucket = builder.enumType("UsageBucket", { values: ["HOUR", "DAY"] as const });
+
+interface UsageRow {
+  bucketStart: Date | null;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  costUsd: number;
+  model: string | null;
+  provider: string | null;
+  keyId: string | null;
+  teamId: string | null;
+  agentId: string | null;
+}
+
+const UsageRowType = builder.objectRef<UsageRow>("UsageRow").implement({
+  fields: (t) => ({
+    bucketStart: t.expose("bucketStart", { type: "DateTime", nullable: true }),
+    requests: t.exposeInt("requests"),
+    inputTokens: t.exposeFloat("inputTokens"),
+    outputTokens: t.exposeFloat("outputTokens"),
+    cachedInputTokens: t.exposeFloat("cachedInputTokens"),
+    costUsd: t.exposeFloat("costUsd"),
+    model: t.exposeString("model", { nullable: true }),
+    provider: t.exposeString("provider", { nullable: true }),
+    keyId: t.globalID({
+      nullable: true,
+      resolve: (row) => (row.keyId ? { type: "VirtualKey", id: row.keyId } : null),
+    }),
+    teamId: t.globalID({
+      nullable: true,
+      resolve: (row) => (row.teamId ? { type: "Team", id: row.teamId } : null),
+    }),
+    agentId: t.globalID({
+      nullable: true,
+      resolve: (row) => (row.agentId ? { type: "Agent", id: row.agentId } : null),
+    }),
+  }),
+});
+
+const UsageFilter = builder.inputType("UsageFilter", {
+  fields: (f) => ({
+    orgId: f.globalID({ required: true, for: Org }),
+    from: f.field({ type: "DateTime", required: true }),
+    to: f.field({ type: "DateTime", required: true }),
+    teamId: f.globalID(),
+    keyId: f.globalID(),
+    agentId: f.globalID(),
+    model: f.string(),
+  }),
+});
+
+const GROUP_COLUMNS = {
+  MODEL: { field: "model", column: usageRecords.model },
+  PROVIDER: { field: "provider", column: usageRecords.provider },
+  KEY: { field: "keyId", column: usageRecords.keyId },
+  TEAM: { field: "teamId", column: usageRecords.teamId },
+  AGENT: { field: "agentId", column: usageRecords.agentId },
+} as const satisfies Record<GroupBy, { field: keyof UsageRow; column: unknown }>;
+
+builder.queryField("usage", (t) =>
+  t.field({
+    type: [UsageRowType],
+    authScopes: { authenticated: true },
+    args: {
+      filter: t.arg({ type: UsageFilter, required: true }),
+      groupBy: t.arg({ type: [UsageGroupBy] }),
+      bucket: t.arg({ type: UsageBucket }),
+    },
+    resolve: async (_root, { filter, groupBy, bucket }, context) => {
+      const orgId = filter.orgId.id;
+      requireOrgRole(context, orgId, "VIEWER");
+      if (filter.to.getTime() <= filter.from.getTime()) throw badInput("`to` must be after `from`");
+
+      const conditions: SQL[] = [
+        eq(usageRecords.orgId, orgId),
+        gte(usageRecords.createdAt, filter.from),
+        lt(usageRecords.createdAt, filter.to),
+      ];
+      if (filter.teamId) conditions.push(eq(usageRecords.teamId, filter.teamId.id));
+      if (filter.keyId) conditions.push(eq(usageRecords.keyId, filter.keyId.id));
+      if (filter.agentId) conditions.push(eq(usageRecords.agentId, filter.agentId.id));
+      if (filter.model) conditions.push(eq(usageRecords.model, filter.model));
+
+      // The unit comes from a two-value enum, never from the client's text, so sql.raw is safe.
+      // Buckets are UTC whatever the session time zone.
+      const bucketStart = bucket
+        ? sql<Date>`(date_trunc('${sql.raw(bucket === "HOUR" ? "hour" : "day")}', ${usageRecords.createdAt} at time zone 'UTC') at time zone 'UTC')`
+        : null;
+      const groups = [...new Set(groupBy ?? [])].map((name) => GROUP_COLUMNS[name]);
+      const groupExpressions: SQL[] = groups.map((group) => sql`${group.column}`);
+      if (bucketStart) groupExpressions.unshift(bucketStart);
+
+      const selection: Record<string, SQL> = {
+        requests: sql<number>`count(*)::int`,
+        inputTokens: sql<number>`coalesce(sum(${usageRecords.inputTokens}), 0)::float8`,
+        outputTokens: sql<number>`coalesce(sum(${usageRecords.outputTokens}), 0)::float8`,
+        cachedInputTokens: sql<number>`coalesce(sum(${usageRecords.cachedInputTokens}), 0)::float8`,
+        costUsd: sql<number>`(coalesce(sum(${usageRecords.costNanoUsd}), 0) / 1e9)::float8`,
+      };
+      if (bucketStart) selection.bucketStart = bucketStart;
+      for (const group of groups) selection[group.field] = sql`${group.column}`;
+
+      const query = context.services.sql.db
+        .select(selection)
+        .from(usageRecords)
+        .where(and(...conditions));
+      const rows = await (groupExpressions.length > 0
+        ? query.groupBy(...groupExpressions).orderBy(...groupExpressions)
+        : query);
+
+      return (rows as Array<Record<string, unknown>>).map((row) => ({
+        bucketStart: asDate(row.bucketStart),
+        requests: Number(row.requests ?? 0),
+        inputTokens: Number(row.inputTokens ?? 0),
+        outputTokens: Number(row.outputTokens ?? 0),
+        cachedInputTokens: Number(row.cachedInputTokens ?? 0),
+        costUsd: Number(row.costUsd ?? 0),
+        model: asText(row.model),
+        provider: asText(row.provider),
+        keyId: asText(row.keyId),
+        teamId: asText(row.teamId),
+        agentId: asText(row.agentId),
+      }));
+    },
+  }),
+);
+
+// Drivers differ in how they return computed columns (pg parses timestamptz, others may not).
+function asDate(value: unknown): Date | null {
+  if (value instanceof Date) return value;
+  return typeof value === "string" ? new Date(value) : null;
+}
+
+function asText(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}

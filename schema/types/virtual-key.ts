@@ -1,0 +1,241 @@
+import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import { z } from "zod";
+import { agents, teams, virtualKeySecrets, virtualKeys } from "../../db/schema/index.ts";
+import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts";
+import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { builder } from "../builder.ts";
+import type { GraphQLContext } from "../context.ts";
+import { badInput, explainWriteError, notFound } from "../errors.ts";
+import { Org } from "./org.ts";
+import { Team } from "./team.ts";
+
+export type VirtualKeyRow = typeof virtualKeys.$inferSelect;
+
+const modelPattern = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.:@-]+(\/[\w.:@/*-]+)?$|^\*$/, "a model alias, provider/model, or provider/*");
+
+export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("VirtualKey"), {
+  id: { resolve: (key) => key.id },
+  authScopes: (key) => ({ orgReader: key.orgId }),
+  loadOne: (id, context) => loadKey(context, id),
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    prefix: t.exposeString("prefix", {
+      description: "The start of the secret, for recognising it.",
+    }),
+    models: t.exposeStringList("models", { nullable: true }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    rpm: t.exposeInt("rpm", { nullable: true }),
+    tpm: t.exposeInt("tpm", { nullable: true }),
+    maxConcurrency: t.exposeInt("maxConcurrency", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSONObject" }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    team: t.field({
+      type: Team,
+      nullable: true,
+      resolve: async (key, _args, context) => {
+        if (!key.teamId) return null;
+        const [team] = await context.services.sql.db
+          .select()
+          .from(teams)
+          .where(eq(teams.id, key.teamId));
+        return team ?? null;
+      },
+    }),
+  }),
+});
+
+async function loadKey(context: GraphQLContext, id: string): Promise<VirtualKeyRow | null> {
+  const scope = orgScopeOf(context.viewer);
+  const [row] = await context.services.sql.db
+    .select()
+    .from(virtualKeys)
+    .where(
+      scope.all
+        ? eq(virtualKeys.id, id)
+        : and(eq(virtualKeys.id, id), eq(virtualKeys.orgId, scope.orgId)),
+    );
+  return row ?? null;
+}
+
+builder.objectField(Org, "virtualKeys", (t) =>
+  t.field({
+    type: [VirtualKey],
+    resolve: (org, _args, context) =>
+      context.services.sql.db
+        .select()
+        .from(virtualKeys)
+        .where(eq(virtualKeys.orgId, org.id))
+        .orderBy(desc(virtualKeys.createdAt)),
+  }),
+);
+
+const KeySecretPayload = (name: string) =>
+  builder.simpleObject(name, {
+    fields: (t) => ({
+      key: t.field({ type: VirtualKey }),
+      secret: t.string({ description: "The key. Shown once; only a keyed hash is stored." }),
+    }),
+  });
+
+const CreateVirtualKeyPayload = KeySecretPayload("CreateVirtualKeyPayload");
+const RotateVirtualKeyPayload = KeySecretPayload("RotateVirtualKeyPayload");
+const RevokeVirtualKeyPayload = builder.simpleObject("RevokeVirtualKeyPayload", {
+  fields: (t) => ({ key: t.field({ type: VirtualKey }) }),
+});
+
+const CreateVirtualKeyInput = builder.inputType("CreateVirtualKeyInput", {
+  fields: (f) => ({
+    orgId: f.globalID({ required: true, for: Org }),
+    teamId: f.globalID({ for: Team }),
+    agentId: f.globalID(),
+    name: f.string({ required: true, validate: z.string().trim().min(1).max(200) }),
+    models: f.stringList({ validate: z.array(modelPattern).max(500) }),
+    expiresAt: f.field({ type: "DateTime" }),
+    rpm: f.int({ validate: z.number().int().positive() }),
+    tpm: f.int({ validate: z.number().int().positive() }),
+    maxConcurrency: f.int({ validate: z.number().int().positive() }),
+    metadata: f.field({ type: "JSONObject" }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createVirtualKey: t.field({
+    type: CreateVirtualKeyPayload,
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: CreateVirtualKeyInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const orgId = input.orgId.id;
+      requireOrgRole(context, orgId, "ADMIN");
+      const db = context.services.sql.db;
+      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+        throw badInput("expiresAt must be in the future");
+      }
+      if (input.teamId) {
+        const [team] = await db
+          .select({ id: teams.id })
+          .from(teams)
+          .where(and(eq(teams.id, input.teamId.id), eq(teams.orgId, orgId)));
+        if (!team) throw notFound("team");
+      }
+      if (input.agentId) {
+        if (input.agentId.typename !== "Agent") throw badInput("agentId is not an Agent id");
+        const [agent] = await db
+          .select({ id: agents.id })
+          .from(agents)
+          .where(and(eq(agents.id, input.agentId.id), eq(agents.orgId, orgId)));
+        if (!agent) throw notFound("agent");
+      }
+      const minted = mintToken(TOKEN_KINDS.virtualKey);
+      const secretHash = await context.services.keyring.hashSecret(minted.secret);
+      const key = await db
+        .transaction(async (tx) => {
+          const [created] = await tx
+            .insert(virtualKeys)
+            .values({
+              orgId,
+              teamId: input.teamId?.id ?? null,
+              agentId: input.agentId?.id ?? null,
+              name: input.name.trim(),
+              prefix: minted.prefix,
+              models: input.models ?? null,
+              expiresAt: input.expiresAt ?? null,
+              rpm: input.rpm ?? null,
+              tpm: input.tpm ?? null,
+              maxConcurrency: input.maxConcurrency ?? null,
+              metadata: input.metadata ?? {},
+            })
+            .returning();
+          if (!created) throw new Error("insert returned no row");
+          await tx.insert(virtualKeySecrets).values({ keyId: created.id, secretHash });
+          return created;
+        })
+        .catch((error: unknown) =>
+          explainWriteError(error, { conflict: "key collision; retry", missing: "org" }),
+        );
+      return { key, secret: minted.secret };
+    },
+  }),
+
+  rotateVirtualKey: t.field({
+    type: RotateVirtualKeyPayload,
+    authScopes: { authenticated: true },
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType("RotateVirtualKeyInput", {
+          fields: (f) => ({
+            id: f.globalID({ required: true, for: VirtualKey }),
+            gracePeriodSeconds: f.int({
+              validate: z
+                .number()
+                .int()
+                .min(0)
+                .max(30 * 24 * 3600),
+            }),
+          }),
+        }),
+      }),
+    },
+    resolve: async (_root, { input }, context) => {
+      const key = await loadKey(context, input.id.id);
+      if (!key) throw notFound("virtual key");
+      requireOrgRole(context, key.orgId, "ADMIN");
+      if (key.revokedAt) throw badInput("a revoked key cannot be rotated");
+      const graceEndsAt = new Date(Date.now() + (input.gracePeriodSeconds ?? 0) * 1000);
+      const minted = mintToken(TOKEN_KINDS.virtualKey);
+      const secretHash = await context.services.keyring.hashSecret(minted.secret);
+      const updated = await context.services.sql.db.transaction(async (tx) => {
+        // Every secret still valid past the grace period now ends with it.
+        await tx
+          .update(virtualKeySecrets)
+          .set({ expiresAt: graceEndsAt })
+          .where(
+            and(
+              eq(virtualKeySecrets.keyId, key.id),
+              or(isNull(virtualKeySecrets.expiresAt), gt(virtualKeySecrets.expiresAt, graceEndsAt)),
+            ),
+          );
+        await tx.insert(virtualKeySecrets).values({ keyId: key.id, secretHash });
+        const [row] = await tx
+          .update(virtualKeys)
+          .set({ prefix: minted.prefix })
+          .where(eq(virtualKeys.id, key.id))
+          .returning();
+        return row ?? key;
+      });
+      context.services.virtualKeys.forget(key.id);
+      return { key: updated, secret: minted.secret };
+    },
+  }),
+
+  revokeVirtualKey: t.field({
+    type: RevokeVirtualKeyPayload,
+    authScopes: { authenticated: true },
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType("RevokeVirtualKeyInput", {
+          fields: (f) => ({ id: f.globalID({ required: true, for: VirtualKey }) }),
+        }),
+      }),
+    },
+    resolve: async (_root, { input }, context) => {
+      const key = await loadKey(context, input.id.id);
+      if (!key) throw notFound("virtual key");
+      requireOrgRole(context, key.orgId, "ADMIN");
+      const [row] = await context.services.sql.db
+        .update(virtualKeys)
+        .set({ revokedAt: key.revokedAt ?? new Date() })
+        .where(eq(virtualKeys.id, key.id))
+        .returning();
+      context.services.virtualKeys.forget(key.id);
+      return { key: row ?? key };
+    },
+  }),
+}));
