@@ -87,8 +87,12 @@ async function main() {
   const children: ChildProcess[] = [];
   try {
     const upstream = start(["bench/upstream.ts"], {}, /upstream (\S+)/);
+    // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the gateway there (open it in DevTools).
+    const profile = process.env.BENCH_PROFILE_DIR
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      : [];
     const gateway = start(
-      ["functions/runtimes/node.ts"],
+      [...profile, "functions/runtimes/node.ts"],
       {
         PORT: "0",
         SWITCHYARD_DATA_DIR: dataDir,
@@ -165,7 +169,17 @@ async function main() {
       `added     ${(percentile(gatewaySamples, 50) - percentile(directSamples, 50)).toFixed(3).padStart(9)} ${(percentile(gatewaySamples, 99) - percentile(directSamples, 99)).toFixed(3).padStart(9)}`,
     );
   } finally {
-    for (const child of children) child.kill("SIGTERM");
+    // Wait for the exits: the gateway drains on SIGTERM (and writes its profile, if asked).
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once("exit", () => resolve());
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -28,6 +28,12 @@ describe("ping", () => {
   });
   afterAll(() => test.close());
 
+  it("runs on the driver this test run asked for", () => {
+    // Guards the matrix itself: a CI leg that silently fell back to PGlite would prove nothing.
+    const database = inject("switchyardDatabase");
+    expect(test.sql.driver).toBe(database.kind === "pglite" ? "pglite" : database.driver);
+  });
+
   it("answers true when the database is reachable", async () => {
     expect(await test.sql.ping()).toBe(true);
   });

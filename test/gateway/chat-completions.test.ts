@@ -21,6 +21,17 @@ async function readSse(response: Response): Promise<string[]> {
 }
 
 describe("POST /v1/chat/completions with mock/echo", () => {
+  it("runs over the stores this test run asked for", () => {
+    expect(gateway.services.redis.transport).toBe(process.env.REDIS_URL ? "tcp" : "embedded");
+    expect(gateway.services.sql.driver).toBe(
+      !process.env.DATABASE_URL
+        ? "pglite"
+        : process.env.SWITCHYARD_SQL_DRIVER === "neon"
+          ? "neon"
+          : "pg",
+    );
+  });
+
   it("answers in the OpenAI chat completion shape", async () => {
     const response = await gateway.call("/v1/chat/completions", hello, key.secret);
     expect(response.status).toBe(200);
