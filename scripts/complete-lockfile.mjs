@@ -25,7 +25,7 @@ function platformOf(name) {
   const cpu = parts.find((part) => CPU.includes(part));
   if (!os || !cpu) return undefined;
   const libc = os === "linux" ? (parts.includes("musl") ? "musl" : "glibc") : undefined;
-  return { os: [os], cpu: [cpu], ...(libc ? { libc: [libc] } : {}) };
+  return { cpu: [cpu], libc: libc ? [libc] : undefined, os: [os] };
 }
 
 let added = 0;
@@ -36,12 +36,17 @@ for (const [path, entry] of Object.entries(packages)) {
     if (packages[target]) continue;
     const platform = platformOf(name);
     if (!platform) continue;
-    packages[target] = {
-      version,
-      ...(entry.dev ? { dev: true } : {}),
-      optional: true,
-      ...platform,
-    };
+    // Keys in the order npm writes them, so a later `npm install` leaves the entry as it is.
+    packages[target] = JSON.parse(
+      JSON.stringify({
+        version,
+        cpu: platform.cpu,
+        dev: entry.dev ? true : undefined,
+        libc: platform.libc,
+        optional: true,
+        os: platform.os,
+      }),
+    );
     added++;
   }
 }
