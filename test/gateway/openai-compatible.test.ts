@@ -114,6 +114,51 @@ describe("streaming", () => {
     expect(seen.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 
+  it("closes the upstream and bills what was sent when the client goes away mid-stream", async () => {
+    upstream.script(
+      { kind: "stream", deltas: ["partial", " never", " sent"], holdAfter: 2 },
+      { kind: "complete" },
+    );
+    const client = new AbortController();
+    const response = await gateway.call(
+      "/v1/chat/completions",
+      ask({ stream: true }),
+      key.secret,
+      {},
+      client.signal,
+    );
+    const requestId = response.headers.get("x-request-id") ?? "";
+    const reader = response.body?.getReader();
+    if (!reader) throw new Error("no body");
+    const decoder = new TextDecoder();
+    let seen = "";
+    while (!seen.includes('"partial"')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("stream ended early");
+      seen += decoder.decode(value, { stream: true });
+    }
+    // The client disconnects while the gateway waits for the upstream's next chunk, which the
+    // upstream is holding: only aborting the upstream call can end that wait.
+    const waiting = reader.read();
+    client.abort(new Error("client disconnected"));
+    await reader.cancel();
+    expect((await waiting).done).toBe(true);
+    // The gateway hangs up on the upstream rather than letting it generate for nobody.
+    expect(await upstream.requests.at(-1)?.closed).toEqual({ aborted: true });
+    upstream.release();
+    await gateway.services.background.drain();
+    const [record] = await gateway.services.sql.db
+      .select()
+      .from(usageRecords)
+      .where(eq(usageRecords.requestId, requestId));
+    expect(record?.status).toBe(499);
+    expect(record?.stream).toBe(true);
+    expect(record?.outputTokens).toBeGreaterThan(0);
+
+    const next = await gateway.call("/v1/chat/completions", ask(), key.secret);
+    expect(next.status).toBe(200);
+  });
+
   it("estimates usage with the tokenizer when the upstream stream reports none", async () => {
     upstream.script({ kind: "stream", deltas: ["counted", " by", " us"], usage: null });
     const response = await gateway.call("/v1/chat/completions", ask({ stream: true }), key.secret);

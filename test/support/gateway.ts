@@ -35,6 +35,8 @@ export interface TestGateway {
     body: unknown,
     key: string,
     headers?: Record<string, string>,
+    /** Aborted when the "client" goes away, as the Node adapter aborts `request.signal`. */
+    signal?: AbortSignal,
   ): Promise<Response>;
   close(): Promise<void>;
 }
@@ -96,10 +98,11 @@ export async function startTestGateway(
       }
       return result.data;
     },
-    call(path, body, key, headers = {}) {
+    call(path, body, key, headers = {}, signal) {
       return app.fetch(
         new Request(`http://switchyard.test${path}`, {
           method: "POST",
+          signal,
           headers: {
             "content-type": "application/json",
             authorization: `Bearer ${key}`,

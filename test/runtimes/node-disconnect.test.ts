@@ -1,0 +1,79 @@
+/**
+ * Over a real Node HTTP server (the adapter `npm start` uses): a client that hangs up in the
+ * middle of a stream makes the gateway hang up on the upstream too, and the server keeps serving.
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
+import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+
+let upstream: FakeOpenAI;
+let gateway: TestGateway;
+let server: ReturnType<typeof serve>;
+let baseUrl: string;
+let secret: string;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+  gateway = await startTestGateway();
+  const key = await createOrgWithKey(gateway);
+  secret = key.secret;
+  await gateway.admin(
+    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+    {
+      input: {
+        orgId: key.orgId,
+        kind: "openai-compatible",
+        name: "upstream",
+        baseUrl: upstream.baseUrl,
+        apiKey: "sk-upstream",
+      },
+    },
+  );
+  server = serve({ fetch: gateway.app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((resolve) => server.once("listening", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await gateway?.close();
+  await upstream?.close();
+});
+
+const chat = (stream: boolean, signal?: AbortSignal) =>
+  fetch(`${baseUrl}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+    body: JSON.stringify({
+      model: "upstream/gpt-4o-mini",
+      stream,
+      messages: [{ role: "user", content: "Say hello" }],
+    }),
+    signal,
+  });
+
+it("hangs up on the upstream when the client hangs up mid-stream", async () => {
+  upstream.script(
+    { kind: "stream", deltas: ["first", " held", " back"], holdAfter: 2 },
+    { kind: "complete" },
+  );
+  const client = new AbortController();
+  const response = await chat(true, client.signal);
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error("no body");
+  let seen = "";
+  while (!seen.includes('"first"')) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("stream ended early");
+    seen += new TextDecoder().decode(value);
+  }
+  client.abort();
+  // Without the abort reaching the upstream call, this would wait until release().
+  expect(await upstream.requests.at(-1)?.closed).toEqual({ aborted: true });
+  upstream.release();
+
+  const next = await chat(false);
+  expect(next.status).toBe(200);
+});
