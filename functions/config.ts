@@ -51,12 +51,16 @@ const optionalString = z
   .transform((value) => (value === "" ? undefined : value))
   .optional();
 
+/** `PORT=` is unset, not 0: z.coerce would read "" as 0 (a random port) instead of the default. */
+const blankAsAbsent = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
 const envSchema = z.object({
   NODE_ENV: optionalString,
   VERCEL_ENV: optionalString,
   VERCEL_DEPLOYMENT_ID: optionalString,
   VERCEL_GIT_COMMIT_REF: optionalString,
-  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  PORT: z.preprocess(blankAsAbsent, z.coerce.number().int().min(0).max(65535).default(8787)),
   SWITCHYARD_DATA_DIR: optionalString,
   DATABASE_URL: optionalString,
   SWITCHYARD_SQL_DRIVER: z.enum(["pg", "neon"]).optional(),
@@ -67,11 +71,14 @@ const envSchema = z.object({
   MASTER_KEY: optionalString,
   ENCRYPTION_KEY: optionalString,
   SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: z.enum(["true", "false"]).optional(),
-  SWITCHYARD_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(4 * 1024 * 1024),
+  SWITCHYARD_MAX_BODY_BYTES: z.preprocess(
+    blankAsAbsent,
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
+  ),
 });
 
 export function loadConfig(env: Env): Config {

@@ -35,16 +35,39 @@ export function createLogger(options: {
 }
 
 function redact(fields: LogFields): LogFields {
+  return redactObject(fields, new WeakSet());
+}
+
+/** Identifiers, display prefixes and token counts (`inputTokens: 12`) name a secret without being one. */
+function isSecretField(name: string, value: unknown): boolean {
+  if (!SECRET_FIELD.test(name) || /(?:Ids?|Prefix)$/.test(name)) return false;
+  return !(typeof value === "number" && /tokens$/i.test(name));
+}
+
+/** Masks secret-looking fields at any depth: a nested `headers.authorization` is as secret. */
+function redactValue(value: unknown, ancestors: WeakSet<object>): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (typeof value !== "object" || value === null) return value;
+  if (ancestors.has(value)) return "[circular]";
+  if (Array.isArray(value)) {
+    ancestors.add(value);
+    const out = value.map((item) => redactValue(item, ancestors));
+    ancestors.delete(value);
+    return out;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  // Dates, URLs and other class instances serialise themselves (toJSON); only plain objects nest.
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  return redactObject(value as Record<string, unknown>, ancestors);
+}
+
+function redactObject(fields: Record<string, unknown>, ancestors: WeakSet<object>): LogFields {
+  ancestors.add(fields);
   const out: LogFields = {};
   for (const [name, value] of Object.entries(fields)) {
-    if (SECRET_FIELD.test(name) && !name.endsWith("Id") && !name.endsWith("Prefix")) {
-      out[name] = "[redacted]";
-    } else if (value instanceof Error) {
-      out[name] = { name: value.name, message: value.message };
-    } else {
-      out[name] = value;
-    }
+    out[name] = isSecretField(name, value) ? "[redacted]" : redactValue(value, ancestors);
   }
+  ancestors.delete(fields);
   return out;
 }
 

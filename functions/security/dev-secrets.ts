@@ -4,7 +4,7 @@
  * master key the first time so the developer can copy it. Production never reaches this file:
  * loadConfig refuses to start without both variables.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mintToken, TOKEN_KINDS } from "./token-format.ts";
 
@@ -49,6 +49,9 @@ async function readOrCreate(
   try {
     const existing = (await readFile(path, "utf8")).trim();
     if (existing) return { value: existing, generated: false };
+    // Empty: a start was interrupted between creating and writing the file. Without removing it,
+    // "wx" below would fail and the empty string would become the key.
+    await rm(path, { force: true });
   } catch (error) {
     if (!isMissingFile(error)) throw error;
   }

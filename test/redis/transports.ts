@@ -8,6 +8,11 @@ import { startFakeUpstash } from "./fake-upstash-rest.ts";
 
 export interface OpenTransport {
   handle: RedisHandle;
+  /**
+   * Another client of the same store (its own connection over TCP, its own HTTP client over
+   * REST), for tests about what one client sees of another's commands. The caller closes it.
+   */
+  connect(): RedisHandle;
   dispose(): Promise<void>;
 }
 
@@ -20,7 +25,8 @@ const embedded: TransportCase = {
   name: "embedded",
   open: async () => {
     const handle = createRedis({});
-    return { handle, dispose: () => handle.close() };
+    // Every embedded handle of a process shares one engine, as clients share a server.
+    return { handle, connect: () => createRedis({}), dispose: () => handle.close() };
   },
 };
 
@@ -28,9 +34,11 @@ const upstashRest: TransportCase = {
   name: "upstash-rest",
   open: async () => {
     const server = await startFakeUpstash();
-    const handle = createRedis({ upstashUrl: server.url, upstashToken: server.token });
+    const options = { upstashUrl: server.url, upstashToken: server.token };
+    const handle = createRedis(options);
     return {
       handle,
+      connect: () => createRedis(options),
       dispose: async () => {
         await handle.close();
         await server.close();
@@ -44,7 +52,7 @@ function tcp(redisUrl: string): TransportCase {
     name: "tcp",
     open: async () => {
       const handle = createRedis({ redisUrl });
-      return { handle, dispose: () => handle.close() };
+      return { handle, connect: () => createRedis({ redisUrl }), dispose: () => handle.close() };
     },
   };
 }

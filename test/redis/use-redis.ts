@@ -21,6 +21,8 @@ export interface RedisFixture {
    * 0.3), so the reply travels JSON-encoded by cjson and comes back as strings.
    */
   raw(...argv: (string | number)[]): Promise<unknown>;
+  /** Another client of the same store, closed after the test. */
+  connect(): RedisHandle;
 }
 
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
@@ -35,6 +37,7 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void
 export function useRedis(transport: TransportCase): RedisFixture {
   let opened: OpenTransport | undefined;
   let prefix = "";
+  const extraHandles: RedisHandle[] = [];
   beforeAll(async () => {
     opened = await transport.open();
   });
@@ -45,6 +48,7 @@ export function useRedis(transport: TransportCase): RedisFixture {
     prefix = `switchyard-test:${randomUUID()}:`;
   });
   afterEach(async () => {
+    await Promise.all(extraHandles.splice(0).map((handle) => handle.close()));
     if (opened) await deleteByPrefix(opened.handle.redis, prefix);
   });
   const current = (): OpenTransport => {
@@ -68,5 +72,10 @@ export function useRedis(transport: TransportCase): RedisFixture {
         [],
         argv.map(String),
       ),
+    connect: () => {
+      const handle = current().connect();
+      extraHandles.push(handle);
+      return handle;
+    },
   };
 }

@@ -52,13 +52,35 @@ export function formatG(value: number, precision: number): string {
   if (Number.isNaN(value)) return "nan";
   if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
   if (value === 0) return Object.is(value, -0) ? "-0" : "0";
-  const [mantissa = "0", exponentText = "0"] = value.toExponential(precision - 1).split("e");
-  const exponent = Number(exponentText);
+  const sign = value < 0 ? "-" : "";
+  const { digits, exponent } = significantDigits(Math.abs(value), precision);
   if (exponent < -4 || exponent >= precision) {
-    const sign = exponent < 0 ? "-" : "+";
-    return `${trimFraction(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
+    const mantissa = trimFraction(`${digits.slice(0, 1)}.${digits.slice(1)}`);
+    const exponentSign = exponent < 0 ? "-" : "+";
+    return `${sign}${mantissa}e${exponentSign}${String(Math.abs(exponent)).padStart(2, "0")}`;
   }
-  return trimFraction(value.toFixed(precision - 1 - exponent));
+  if (exponent < 0) return `${sign}${trimFraction(`0.${"0".repeat(-exponent - 1)}${digits}`)}`;
+  return `${sign}${trimFraction(`${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`)}`;
+}
+
+/**
+ * The first `precision` significant digits of a positive finite value and the decimal
+ * exponent of the first one, rounded as glibc rounds: to nearest, ties to even. JavaScript's
+ * toExponential/toFixed break ties upwards, so 12345678901234.5 at 14 digits would read
+ * ...235 where Redis prints ...234. A double's exact expansion ends within 767 digits, but
+ * one that ties at the 18th digit or before has no non-zero digit past the 100th, which is
+ * as far as toExponential goes.
+ */
+function significantDigits(value: number, precision: number): { digits: string; exponent: number } {
+  const [mantissa = "0", exponentText = "0"] = value.toExponential(precision - 1).split("e");
+  const rounded = { digits: mantissa.replace(".", ""), exponent: Number(exponentText) };
+  const [exactMantissa = "0", exactExponent = "0"] = value.toExponential(99).split("e");
+  const exact = exactMantissa.replace(".", "");
+  const isTie = exact[precision] === "5" && /^0*$/.test(exact.slice(precision + 1));
+  const kept = exact.slice(0, precision);
+  // An even last digit stays as it is; an odd one rounds up, as toExponential did.
+  if (!isTie || Number(kept.at(-1)) % 2 === 1) return rounded;
+  return { digits: kept, exponent: Number(exactExponent) };
 }
 
 /**

@@ -2,8 +2,8 @@
  * The `bit` library Redis preloads (LuaBitOp, https://bitop.luajit.org/api.html): 32-bit
  * operations on numbers, results as signed 32-bit values.
  */
-import { type LuaState, lua } from "./fengari.ts";
-import { LuaRaise, luaFunction } from "./functions.ts";
+import { type LuaState, lauxlib, lua } from "./fengari.ts";
+import { luaFunction } from "./functions.ts";
 
 /** bit.tobit: round to the nearest integer (ties to even), keep the low 32 bits, signed. */
 function toBit(value: number): number {
@@ -13,33 +13,33 @@ function toBit(value: number): number {
   return rounded | 0;
 }
 
-function argument(L: LuaState, index: number, name: string): number {
-  if (lua.lua_type(L, index) !== lua.LUA_TNUMBER && lua.lua_type(L, index) !== lua.LUA_TSTRING) {
-    const message = `bad argument #${index} to '${name}' (number expected)`;
-    throw new LuaRaise((state) => lua.lua_pushstring(state, message), message);
-  }
-  return toBit(lua.lua_tonumber(L, index));
+/**
+ * LuaBitOp's barg: the number (numeric strings included) as a bit field; anything else is
+ * "bad argument #1 to 'band' (number expected, got string)" with the script position.
+ */
+function argument(L: LuaState, index: number): number {
+  return toBit(lauxlib.luaL_checknumber(L, index));
 }
 
-function variadic(name: string, combine: (a: number, b: number) => number) {
+function variadic(combine: (a: number, b: number) => number) {
   return luaFunction((L) => {
-    let result = argument(L, 1, name);
-    for (let i = 2; i <= lua.lua_gettop(L); i++) result = combine(result, argument(L, i, name));
+    let result = argument(L, 1);
+    for (let i = 2; i <= lua.lua_gettop(L); i++) result = combine(result, argument(L, i));
     lua.lua_pushnumber(L, result | 0);
     return 1;
   });
 }
 
-function binary(name: string, op: (a: number, b: number) => number) {
+function binary(op: (a: number, b: number) => number) {
   return luaFunction((L) => {
-    lua.lua_pushnumber(L, op(argument(L, 1, name), argument(L, 2, name) & 31) | 0);
+    lua.lua_pushnumber(L, op(argument(L, 1), argument(L, 2) & 31) | 0);
     return 1;
   });
 }
 
 function tohex(L: LuaState): number {
-  const value = argument(L, 1, "tohex");
-  const requested = lua.lua_gettop(L) >= 2 ? argument(L, 2, "tohex") : 8;
+  const value = argument(L, 1);
+  const requested = lua.lua_gettop(L) >= 2 ? argument(L, 2) : 8;
   const digits = Math.min(Math.abs(requested), 8);
   let hex = (value >>> 0)
     .toString(16)
@@ -53,23 +53,23 @@ function tohex(L: LuaState): number {
 export function pushBit(L: LuaState): void {
   const functions: Record<string, (L: LuaState) => number> = {
     tobit: luaFunction((state) => {
-      lua.lua_pushnumber(state, argument(state, 1, "tobit"));
+      lua.lua_pushnumber(state, argument(state, 1));
       return 1;
     }),
     bnot: luaFunction((state) => {
-      lua.lua_pushnumber(state, ~argument(state, 1, "bnot"));
+      lua.lua_pushnumber(state, ~argument(state, 1));
       return 1;
     }),
-    band: variadic("band", (a, b) => a & b),
-    bor: variadic("bor", (a, b) => a | b),
-    bxor: variadic("bxor", (a, b) => a ^ b),
-    lshift: binary("lshift", (a, n) => a << n),
-    rshift: binary("rshift", (a, n) => a >>> n),
-    arshift: binary("arshift", (a, n) => a >> n),
-    rol: binary("rol", (a, n) => (a << n) | (a >>> (32 - n))),
-    ror: binary("ror", (a, n) => (a >>> n) | (a << (32 - n))),
+    band: variadic((a, b) => a & b),
+    bor: variadic((a, b) => a | b),
+    bxor: variadic((a, b) => a ^ b),
+    lshift: binary((a, n) => a << n),
+    rshift: binary((a, n) => a >>> n),
+    arshift: binary((a, n) => a >> n),
+    rol: binary((a, n) => (a << n) | (a >>> (32 - n))),
+    ror: binary((a, n) => (a >>> n) | (a << (32 - n))),
     bswap: luaFunction((state) => {
-      const a = argument(state, 1, "bswap");
+      const a = argument(state, 1);
       lua.lua_pushnumber(
         state,
         ((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | ((a >>> 24) & 0xff),

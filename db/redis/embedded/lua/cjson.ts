@@ -2,11 +2,14 @@
  * The `cjson` library Redis preloads (lua-cjson 2.1, https://kyne.au/~mark/software/lua-cjson-manual.html):
  * encode and decode with its defaults: 14 significant digits, "/" escaped, an empty table
  * encodes as {}, tables with only positive integer keys are arrays (holes become null, too
- * sparse an array is an error), JSON null decodes to the `cjson.null` sentinel.
+ * sparse an array is an error), JSON null decodes to the `cjson.null` sentinel. Errors read
+ * as lua-cjson's, prefixed with the script position as luaL_error does (the decoder is in
+ * cjson-decode.ts).
  */
 import { formatG } from "../numbers.ts";
-import { type LuaState, lua, toText } from "./fengari.ts";
-import { LuaRaise, luaFunction } from "./functions.ts";
+import { CjsonDecodeError, decodeJson } from "./cjson-decode.ts";
+import { type LuaState, lauxlib, lua, to_luastring, toText } from "./fengari.ts";
+import { luaFunction, raiseWithPosition } from "./functions.ts";
 
 /** cjson.null: a light userdata, as in lua-cjson (compares equal only to itself). */
 export const CJSON_NULL = Object.freeze({ cjsonNull: true });
@@ -15,8 +18,16 @@ const MAX_DEPTH = 1000;
 const SPARSE_RATIO = 2;
 const SPARSE_SAFE = 10;
 
-function fail(message: string): never {
-  throw new LuaRaise((L) => lua.lua_pushstring(L, message), message);
+const fail = raiseWithPosition;
+
+/** lua_cjson.c json_encode_exception: "Cannot serialise <type of the value>: <reason>". */
+function cannotSerialise(L: LuaState, index: number, reason: string): never {
+  return fail(`Cannot serialise ${toText(lauxlib.luaL_typename(L, index))}: ${reason}`);
+}
+
+/** luaL_argcheck(l, lua_gettop(l) == 1, 1, "expected 1 argument"), as encode and decode do. */
+function checkOneArgument(L: LuaState): void {
+  if (lua.lua_gettop(L) !== 1) lauxlib.luaL_argerror(L, 1, to_luastring("expected 1 argument"));
 }
 
 const NAMED_ESCAPES: Record<string, string> = {
@@ -43,8 +54,9 @@ function encodeString(text: string): string {
   return `${out}"`;
 }
 
-function encodeNumber(value: number): string {
-  if (!Number.isFinite(value)) fail("Cannot serialise number: must not be NaN or Inf");
+function encodeNumber(L: LuaState, index: number): string {
+  const value = lua.lua_tonumber(L, index);
+  if (!Number.isFinite(value)) cannotSerialise(L, index, "must not be NaN or Inf");
   return formatG(value, 14);
 }
 
@@ -56,17 +68,17 @@ function encodeValue(L: LuaState, index: number, depth: number): string {
     case lua.LUA_TBOOLEAN:
       return lua.lua_toboolean(L, at) ? "true" : "false";
     case lua.LUA_TNUMBER:
-      return encodeNumber(lua.lua_tonumber(L, at));
+      return encodeNumber(L, at);
     case lua.LUA_TSTRING:
       return encodeString(toText(lua.lua_tostring(L, at) ?? new Uint8Array()));
     case lua.LUA_TLIGHTUSERDATA:
       if (lua.lua_touserdata(L, at) === CJSON_NULL) return "null";
-      return fail("Cannot serialise userdata: type not supported");
+      return cannotSerialise(L, at, "type not supported");
     case lua.LUA_TTABLE:
       if (depth >= MAX_DEPTH) fail(`Cannot serialise, excessive nesting (${depth + 1})`);
       return encodeTable(L, at, depth + 1);
     default:
-      return fail("Cannot serialise function: type not supported");
+      return cannotSerialise(L, at, "type not supported");
   }
 }
 
@@ -86,7 +98,7 @@ function arrayLength(L: LuaState, at: number): number {
     items++;
   }
   if (max > items * SPARSE_RATIO && max > SPARSE_SAFE) {
-    fail("Cannot serialise table: excessively sparse array");
+    cannotSerialise(L, at, "excessively sparse array");
   }
   return max;
 }
@@ -109,35 +121,12 @@ function encodeTable(L: LuaState, at: number, depth: number): string {
     const keyType = lua.lua_type(L, -2);
     let key: string;
     if (keyType === lua.LUA_TSTRING) key = toText(lua.lua_tostring(L, -2) ?? new Uint8Array());
-    else if (keyType === lua.LUA_TNUMBER) key = encodeNumber(lua.lua_tonumber(L, -2));
-    else fail("Cannot serialise table: table key must be a number or string");
+    else if (keyType === lua.LUA_TNUMBER) key = encodeNumber(L, -2);
+    else cannotSerialise(L, -2, "table key must be a number or string");
     members.push(`${encodeString(key)}:${encodeValue(L, -1, depth)}`);
     lua.lua_pop(L, 1);
   }
   return `{${members.join(",")}}`;
-}
-
-function pushJson(L: LuaState, value: unknown): void {
-  lua.lua_checkstack(L, 3);
-  if (value === null) lua.lua_pushlightuserdata(L, CJSON_NULL);
-  else if (typeof value === "boolean") lua.lua_pushboolean(L, value);
-  else if (typeof value === "number") lua.lua_pushnumber(L, value);
-  else if (typeof value === "string") lua.lua_pushstring(L, value);
-  else if (Array.isArray(value)) {
-    lua.lua_createtable(L, value.length, 0);
-    value.forEach((item, i) => {
-      pushJson(L, item);
-      lua.lua_rawseti(L, -2, i + 1);
-    });
-  } else if (typeof value === "object") {
-    const entries = Object.entries(value);
-    lua.lua_createtable(L, 0, entries.length);
-    for (const [key, item] of entries) {
-      lua.lua_pushstring(L, key);
-      pushJson(L, item);
-      lua.lua_rawset(L, -3);
-    }
-  } else lua.lua_pushnil(L);
 }
 
 /** Pushes the `cjson` table. */
@@ -146,8 +135,8 @@ export function pushCjson(L: LuaState): void {
   lua.lua_pushjsfunction(
     L,
     luaFunction((state) => {
-      const json = encodeValue(state, 1, 0);
-      lua.lua_pushstring(state, json);
+      checkOneArgument(state);
+      lua.lua_pushstring(state, encodeValue(state, 1, 0));
       return 1;
     }),
   );
@@ -155,17 +144,15 @@ export function pushCjson(L: LuaState): void {
   lua.lua_pushjsfunction(
     L,
     luaFunction((state) => {
-      if (lua.lua_type(state, 1) !== lua.LUA_TSTRING)
-        fail("bad argument #1 to 'decode' (string expected)");
-      let parsed: unknown;
+      checkOneArgument(state);
+      // Numbers are taken as their string form, as luaL_checklstring does.
+      const json = lauxlib.luaL_checklstring(state, 1);
       try {
-        parsed = JSON.parse(toText(lua.lua_tostring(state, 1) ?? new Uint8Array()));
+        decodeJson(state, json, () => lua.lua_pushlightuserdata(state, CJSON_NULL));
       } catch (error) {
-        fail(
-          `Expected value but found invalid token: ${error instanceof Error ? error.message : ""}`,
-        );
+        if (error instanceof CjsonDecodeError) fail(error.message);
+        throw error;
       }
-      pushJson(state, parsed);
       return 1;
     }),
   );

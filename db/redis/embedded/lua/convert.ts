@@ -43,10 +43,8 @@ export function toReply(L: LuaState, index: number, depth = 0): Reply {
   switch (lua.lua_type(L, at)) {
     case lua.LUA_TSTRING:
       return toText(lua.lua_tostring(L, at) ?? new Uint8Array());
-    case lua.LUA_TNUMBER: {
-      const value = Math.trunc(lua.lua_tonumber(L, at));
-      return Number.isNaN(value) ? 0 : value + 0;
-    }
+    case lua.LUA_TNUMBER:
+      return toLongLong(lua.lua_tonumber(L, at));
     case lua.LUA_TBOOLEAN:
       return lua.lua_toboolean(L, at) ? 1 : null;
     case lua.LUA_TTABLE:
@@ -55,6 +53,19 @@ export function toReply(L: LuaState, index: number, depth = 0): Reply {
     default:
       return null;
   }
+}
+
+const INT64_MIN = -(2 ** 63);
+
+/**
+ * Redis replies with (long long)number. C leaves NaN and values outside the int64 range
+ * undefined; x86-64 (cvttsd2si) gives INT64_MIN for all of them, so `return 1/0` and
+ * `return 0/0` answer -9223372036854775808 there. (ARM saturates instead; x86-64 is what
+ * Redis servers run on.)
+ */
+function toLongLong(value: number): number {
+  if (Number.isNaN(value) || value >= 2 ** 63 || value < INT64_MIN) return INT64_MIN;
+  return Math.trunc(value) + 0;
 }
 
 function tableToReply(L: LuaState, at: number, depth: number): Reply {

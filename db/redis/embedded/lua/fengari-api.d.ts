@@ -35,6 +35,7 @@ declare module "fengari" {
     lua_Debug: new () => LuaDebug;
     lua_absindex(L: LuaState, index: number): number;
     lua_checkstack(L: LuaState, n: number): boolean;
+    lua_concat(L: LuaState, n: number): void;
     lua_createtable(L: LuaState, narr: number, nrec: number): void;
     lua_error(L: LuaState): never;
     lua_getfield(L: LuaState, index: number, key: string): number;
@@ -73,6 +74,13 @@ declare module "fengari" {
   }
 
   interface LauxLib {
+    /** Raises "bad argument #<arg> to '<function>' (<extramsg>)" with the caller's position. */
+    luaL_argerror(L: LuaState, arg: number, extramsg: LuaString): never;
+    luaL_checklstring(L: LuaState, arg: number): LuaString;
+    luaL_checknumber(L: LuaState, arg: number): number;
+    luaL_typename(L: LuaState, index: number): LuaString;
+    /** Pushes "<chunk>:<line>: " for the function `level` calls up, or "" for a JS function. */
+    luaL_where(L: LuaState, level: number): void;
     luaL_newstate(): LuaState;
     luaL_loadbufferx(
       L: LuaState,
@@ -103,4 +111,10 @@ declare module "fengari" {
 
   const fengari: Fengari;
   export default fengari;
+}
+
+/** fengari's build configuration; fengari-number-format.ts replaces its number formatting. */
+declare module "fengari/src/luaconf.js" {
+  const luaconf: { lua_number2str: (value: number) => string };
+  export default luaconf;
 }

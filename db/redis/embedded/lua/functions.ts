@@ -4,7 +4,7 @@
  * LuaRaise pushes its Lua error value, any other Error becomes a Lua string error, and
  * fengari's own error jumps pass through untouched.
  */
-import { type LuaJsFunction, type LuaState, lua } from "./fengari.ts";
+import { type LuaJsFunction, type LuaState, lauxlib, lua } from "./fengari.ts";
 
 export class LuaRaise extends Error {
   constructor(
@@ -28,4 +28,16 @@ export function luaFunction(body: (L: LuaState) => number): LuaJsFunction {
     else lua.lua_pushstring(L, failure.message);
     return lua.lua_error(L);
   };
+}
+
+/**
+ * An error raised the way C libraries raise them with luaL_error: the message prefixed with
+ * the calling script's position ("user_script:3: "), as Redis reports cjson and bit errors.
+ */
+export function raiseWithPosition(message: string): never {
+  throw new LuaRaise((L) => {
+    lauxlib.luaL_where(L, 1);
+    lua.lua_pushstring(L, message);
+    lua.lua_concat(L, 2);
+  }, message);
 }

@@ -36,6 +36,12 @@ end
 print = function() end
 dofile = nil
 loadfile = nil
+_VERSION = "Lua 5.1"
+-- 5.3-only names Redis' Lua does not have: a script using them must fail here as it would there.
+table.unpack, table.pack, table.move = nil, nil, nil
+math.type, math.tointeger, math.ult, math.maxinteger, math.mininteger = nil, nil, nil, nil, nil
+string.pack, string.unpack, string.packsize = nil, nil, nil
+rawlen = nil
 `;
 
 /** Redis 7.0's messages for writing a global and reading an undefined one. */

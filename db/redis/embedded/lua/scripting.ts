@@ -9,7 +9,8 @@ import type { Scripting, ScriptRequest } from "../command-table.ts";
 import { ErrorReply, RedisError, type Reply } from "../reply.ts";
 import { toReply } from "./convert.ts";
 import { type LuaState, lauxlib, lua, to_luastring, toText } from "./fengari.ts";
-import { floatNumerals } from "./numerals.ts";
+import { lua51RuntimeMessage, lua51SyntaxMessage } from "./lua51-messages.ts";
+import { toLua51Source } from "./numerals.ts";
 import { createSandbox, pushStringArray, setGlobalRaw } from "./sandbox.ts";
 
 const KNOWN_FLAGS = [...REDIS_SCRIPT_FLAGS, ...UPSTASH_SCRIPT_FLAGS];
@@ -73,9 +74,13 @@ export class LuaScripting implements Scripting {
     const parsed = parseScript(body, KNOWN_FLAGS);
     if (!parsed.ok) throw new RedisError(parsed.error);
     const L = this.L;
-    const bytes = to_luastring(floatNumerals(parsed.body));
+    const source = toLua51Source(parsed.body);
+    if ("error" in source) {
+      throw new RedisError(`ERR Error compiling script (new function): ${source.error}`);
+    }
+    const bytes = to_luastring(source.source);
     if (lauxlib.luaL_loadbufferx(L, bytes, bytes.length, "@user_script", "t") !== lua.LUA_OK) {
-      const message = toText(lua.lua_tostring(L, -1) ?? new Uint8Array());
+      const message = lua51SyntaxMessage(toText(lua.lua_tostring(L, -1) ?? new Uint8Array()));
       lua.lua_settop(L, 0);
       throw new RedisError(`ERR Error compiling script (new function): ${message}`);
     }
@@ -148,7 +153,7 @@ export class LuaScripting implements Scripting {
       lua.lua_pop(L, 1);
     } else {
       const text = lua.lua_tostring(L, 1);
-      message = `ERR ${text ? toText(text) : "execution failure"}`;
+      message = `ERR ${text ? lua51RuntimeMessage(toText(text)) : "execution failure"}`;
     }
     const line = this.errorLine(L);
     const sha = this.running?.sha ?? "";

@@ -1,0 +1,229 @@
+/**
+ * loadConfig is the one reader of the environment (DESIGN.md, "Environments"): production refuses
+ * to start without its secrets, everything else has the documented default.
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError, type Env, loadConfig } from "../../functions/config.ts";
+
+const productionSecrets: Env = {
+  MASTER_KEY: "sya-production-master-key",
+  ENCRYPTION_KEY: "a-production-encryption-key-of-32-characters-or-more",
+};
+
+function configError(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("loadConfig accepted the environment");
+}
+
+describe("production start-up", () => {
+  it.each([
+    ["NODE_ENV=production", { NODE_ENV: "production" }],
+    ["VERCEL_ENV=production", { VERCEL_ENV: "production" }],
+  ])("refuses to start without MASTER_KEY under %s, naming the variable", (_label, env) => {
+    const error = configError({ ...env, ENCRYPTION_KEY: productionSecrets.ENCRYPTION_KEY });
+    expect(error.message).toBe("MASTER_KEY is required in production");
+  });
+
+  it.each([
+    ["NODE_ENV=production", { NODE_ENV: "production" }],
+    ["VERCEL_ENV=production", { VERCEL_ENV: "production" }],
+  ])("refuses to start without ENCRYPTION_KEY under %s, naming the variable", (_label, env) => {
+    const error = configError({ ...env, MASTER_KEY: productionSecrets.MASTER_KEY });
+    expect(error.message).toBe("ENCRYPTION_KEY is required in production");
+  });
+
+  it("treats a blank MASTER_KEY or ENCRYPTION_KEY as missing", () => {
+    expect(
+      configError({ NODE_ENV: "production", ...productionSecrets, MASTER_KEY: "  " }).message,
+    ).toContain("MASTER_KEY");
+    expect(
+      configError({ NODE_ENV: "production", ...productionSecrets, ENCRYPTION_KEY: "" }).message,
+    ).toContain("ENCRYPTION_KEY");
+  });
+
+  it("starts with both secrets and passes them through, trimmed", () => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      MASTER_KEY: ` ${productionSecrets.MASTER_KEY}\n`,
+      ENCRYPTION_KEY: productionSecrets.ENCRYPTION_KEY,
+    });
+    expect(config.production).toBe(true);
+    expect(config.masterKey).toBe(productionSecrets.MASTER_KEY);
+    expect(config.encryptionKey).toBe(productionSecrets.ENCRYPTION_KEY);
+  });
+
+  it("does not echo a secret in its error message", () => {
+    const error = configError({ NODE_ENV: "production", MASTER_KEY: productionSecrets.MASTER_KEY });
+    expect(error.message).not.toContain(productionSecrets.MASTER_KEY);
+  });
+});
+
+describe("development start-up", () => {
+  it("starts with no secrets at all, leaving them to be generated", () => {
+    const config = loadConfig({});
+    expect(config.production).toBe(false);
+    expect(config.masterKey).toBeUndefined();
+    expect(config.encryptionKey).toBeUndefined();
+  });
+
+  it.each(["development", "test"])("is not production under NODE_ENV=%s", (nodeEnv) => {
+    expect(loadConfig({ NODE_ENV: nodeEnv }).production).toBe(false);
+  });
+
+  it("is not production on a Vercel preview", () => {
+    expect(loadConfig({ VERCEL_ENV: "preview" }).production).toBe(false);
+  });
+});
+
+describe("defaults", () => {
+  it("listens on port 8787", () => {
+    expect(loadConfig({}).port).toBe(8787);
+  });
+
+  it("treats an empty PORT as unset rather than as port 0", () => {
+    expect(loadConfig({ PORT: "" }).port).toBe(8787);
+  });
+
+  it("keeps its data under ./.switchyard", () => {
+    expect(loadConfig({}).dataDir).toBe("./.switchyard");
+  });
+
+  it("accepts request bodies up to 4 MiB", () => {
+    expect(loadConfig({}).maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ SWITCHYARD_MAX_BODY_BYTES: "" }).maxBodyBytes).toBe(4 * 1024 * 1024);
+  });
+
+  it("uses the plain sy: Redis namespace outside previews", () => {
+    expect(loadConfig({}).redisNamespace).toBe("sy:");
+    expect(loadConfig({ VERCEL_ENV: "production", ...productionSecrets }).redisNamespace).toBe(
+      "sy:",
+    );
+  });
+
+  it("uses embedded stores when no database or Redis is configured", () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.upstashUrl).toBeUndefined();
+    expect(config.upstashToken).toBeUndefined();
+  });
+
+  it("allows private upstreams outside production and refuses them in production", () => {
+    expect(loadConfig({}).allowPrivateUpstreams).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production", ...productionSecrets }).allowPrivateUpstreams).toBe(
+      false,
+    );
+  });
+});
+
+describe("overrides", () => {
+  it("reads PORT, SWITCHYARD_DATA_DIR and SWITCHYARD_MAX_BODY_BYTES", () => {
+    const config = loadConfig({
+      PORT: "3000",
+      SWITCHYARD_DATA_DIR: "/var/lib/switchyard",
+      SWITCHYARD_MAX_BODY_BYTES: "65536",
+    });
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe("/var/lib/switchyard");
+    expect(config.maxBodyBytes).toBe(65536);
+  });
+
+  it("lets SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS override the default either way", () => {
+    const production = { NODE_ENV: "production", ...productionSecrets };
+    expect(
+      loadConfig({ ...production, SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: "true" })
+        .allowPrivateUpstreams,
+    ).toBe(true);
+    expect(loadConfig({ SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: "false" }).allowPrivateUpstreams).toBe(
+      false,
+    );
+  });
+
+  it("reads the store locations", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgres://db.example/switchyard",
+      REDIS_URL: "redis://cache.example:6379",
+      UPSTASH_REDIS_REST_URL: "https://example.upstash.io",
+      UPSTASH_REDIS_REST_TOKEN: "upstash-token",
+      SWITCHYARD_SQL_DRIVER: "neon",
+    });
+    expect(config.databaseUrl).toBe("postgres://db.example/switchyard");
+    expect(config.redisUrl).toBe("redis://cache.example:6379");
+    expect(config.upstashUrl).toBe("https://example.upstash.io");
+    expect(config.upstashToken).toBe("upstash-token");
+    expect(config.sqlDriver).toBe("neon");
+  });
+});
+
+describe("invalid environments", () => {
+  it.each([
+    ["PORT", "eighty"],
+    ["PORT", "70000"],
+    ["PORT", "80.5"],
+    ["SWITCHYARD_MAX_BODY_BYTES", "100"],
+    ["SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS", "yes"],
+    ["SWITCHYARD_SQL_DRIVER", "mysql"],
+  ])("refuses %s=%s and names the variable", (variable, value) => {
+    expect(configError({ [variable]: value }).message).toContain(variable);
+  });
+
+  it("refuses an Upstash URL without its token, and a token without its URL", () => {
+    expect(configError({ UPSTASH_REDIS_REST_URL: "https://example.upstash.io" }).message).toContain(
+      "UPSTASH_REDIS_REST_TOKEN",
+    );
+    expect(configError({ UPSTASH_REDIS_REST_TOKEN: "upstash-token" }).message).toContain(
+      "UPSTASH_REDIS_REST_URL",
+    );
+  });
+});
+
+describe("Redis namespace of a preview deployment", () => {
+  it("is scoped by the deployment id", () => {
+    const config = loadConfig({
+      VERCEL_ENV: "preview",
+      VERCEL_DEPLOYMENT_ID: "dpl_123",
+      VERCEL_GIT_COMMIT_REF: "feature-x",
+    });
+    expect(config.redisNamespace).toBe("sy:preview:dpl_123:");
+  });
+
+  it("falls back to the git branch, then to a fixed name, never to production's", () => {
+    expect(
+      loadConfig({ VERCEL_ENV: "preview", VERCEL_GIT_COMMIT_REF: "feature-x" }).redisNamespace,
+    ).toBe("sy:preview:feature-x:");
+    expect(loadConfig({ VERCEL_ENV: "preview" }).redisNamespace).toBe("sy:preview:unknown:");
+  });
+});
+
+describe("global provider credentials", () => {
+  it("maps each provider's API key variable to its provider kind", () => {
+    const config = loadConfig({
+      OPENAI_API_KEY: "sk-openai",
+      ANTHROPIC_API_KEY: "sk-ant",
+      GEMINI_API_KEY: "gemini-key",
+      AZURE_OPENAI_API_KEY: "azure-key",
+      OPENROUTER_API_KEY: "or-key",
+    });
+    expect(config.providerApiKeys).toEqual({
+      openai: "sk-openai",
+      anthropic: "sk-ant",
+      gemini: "gemini-key",
+      "azure-openai": "azure-key",
+      openrouter: "or-key",
+    });
+  });
+
+  it("trims values and leaves out blank ones, so the provider counts as unavailable", () => {
+    const config = loadConfig({ OPENAI_API_KEY: "  sk-openai\n", GROQ_API_KEY: "   " });
+    expect(config.providerApiKeys).toEqual({ openai: "sk-openai" });
+  });
+
+  it("has no provider credentials when none are set", () => {
+    expect(loadConfig({ SOME_OTHER_API_KEY: "ignored" }).providerApiKeys).toEqual({});
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The keyring turns ENCRYPTION_KEY into a pepper for bearer-secret hashes and a key for provider
+ * credentials at rest: the same key must give the same hashes after a restart, another key must
+ * give neither the hashes nor the plaintexts.
+ */
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  constantTimeEqual,
+  createKeyring,
+  DecryptionError,
+  type Keyring,
+} from "../../../functions/security/keyring.ts";
+
+const ENCRYPTION_KEY = "0123456789abcdef0123456789abcdef-first";
+const OTHER_ENCRYPTION_KEY = "0123456789abcdef0123456789abcdef-other";
+const SECRET = "sy-4kT9aQ2mExampleSecretBody00000abcdef";
+
+let keyring: Keyring;
+let otherKeyring: Keyring;
+
+beforeAll(async () => {
+  keyring = await createKeyring(ENCRYPTION_KEY);
+  otherKeyring = await createKeyring(OTHER_ENCRYPTION_KEY);
+});
+
+/** Changes one base64url character of the segment at `segment` (0 = version, 1 = iv, 2 = data). */
+function tamper(ciphertext: string, segment: number): string {
+  const parts = ciphertext.split(".");
+  const part = parts[segment] ?? "";
+  parts[segment] = `${part[0] === "A" ? "B" : "A"}${part.slice(1)}`;
+  return parts.join(".");
+}
+
+describe("createKeyring", () => {
+  it("refuses an ENCRYPTION_KEY shorter than 32 characters", async () => {
+    await expect(createKeyring("too-short")).rejects.toThrow(/at least 32 characters/);
+    await expect(createKeyring("x".repeat(32))).resolves.toBeDefined();
+  });
+});
+
+describe("hashSecret", () => {
+  it("is deterministic for one ENCRYPTION_KEY, across restarts", async () => {
+    const restarted = await createKeyring(ENCRYPTION_KEY);
+    const hash = await keyring.hashSecret(SECRET);
+    expect(await keyring.hashSecret(SECRET)).toBe(hash);
+    expect(await restarted.hashSecret(SECRET)).toBe(hash);
+  });
+
+  it("differs under another ENCRYPTION_KEY", async () => {
+    expect(await otherKeyring.hashSecret(SECRET)).not.toBe(await keyring.hashSecret(SECRET));
+  });
+
+  it("differs for different secrets", async () => {
+    expect(await keyring.hashSecret(`${SECRET}x`)).not.toBe(await keyring.hashSecret(SECRET));
+  });
+
+  it("is a keyed 256-bit hex digest, not a plain hash anyone could recompute", async () => {
+    const hash = await keyring.hashSecret(SECRET);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash).not.toBe(createHash("sha256").update(SECRET).digest("hex"));
+    expect(hash).not.toContain(SECRET);
+  });
+});
+
+describe("secretMatches", () => {
+  it("accepts the secret a hash was made from and nothing else", async () => {
+    const stored = await keyring.hashSecret(SECRET);
+    expect(await keyring.secretMatches(SECRET, stored)).toBe(true);
+    expect(await keyring.secretMatches(`${SECRET}x`, stored)).toBe(false);
+    expect(await otherKeyring.secretMatches(SECRET, stored)).toBe(false);
+  });
+});
+
+describe("encrypt and decrypt", () => {
+  it.each([
+    ["an API key", "sk-proj-abc123"],
+    ["an empty string", ""],
+    ["non-ASCII text", "clé secrète 🔑"],
+    ["a long value", "x".repeat(10_000)],
+  ])("round-trips %s", async (_label, plaintext) => {
+    expect(await keyring.decrypt(await keyring.encrypt(plaintext))).toBe(plaintext);
+  });
+
+  it("does not reveal the plaintext, and encrypts the same value differently each time", async () => {
+    const first = await keyring.encrypt("sk-proj-abc123");
+    const second = await keyring.encrypt("sk-proj-abc123");
+    expect(first).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(first).not.toContain("sk-proj");
+    expect(first).not.toBe(second);
+  });
+
+  it("decrypts with a keyring rebuilt from the same ENCRYPTION_KEY", async () => {
+    const ciphertext = await keyring.encrypt("sk-proj-abc123");
+    const restarted = await createKeyring(ENCRYPTION_KEY);
+    expect(await restarted.decrypt(ciphertext)).toBe("sk-proj-abc123");
+  });
+
+  it("fails under another ENCRYPTION_KEY", async () => {
+    const ciphertext = await keyring.encrypt("sk-proj-abc123");
+    await expect(otherKeyring.decrypt(ciphertext)).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it("fails when the sealed data or the IV was tampered with", async () => {
+    const ciphertext = await keyring.encrypt("sk-proj-abc123");
+    await expect(keyring.decrypt(tamper(ciphertext, 2))).rejects.toBeInstanceOf(DecryptionError);
+    await expect(keyring.decrypt(tamper(ciphertext, 1))).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it("fails when the ciphertext was truncated", async () => {
+    const ciphertext = await keyring.encrypt("sk-proj-abc123");
+    await expect(keyring.decrypt(ciphertext.slice(0, -4))).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it.each([
+    ["an unknown version", "v2.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA"],
+    ["a missing part", "v1.AAAAAAAAAAAAAAAA"],
+    ["plaintext stored by mistake", "sk-proj-abc123"],
+    ["invalid base64", "v1.!!!!.????"],
+  ])("fails on %s with a DecryptionError", async (_label, ciphertext) => {
+    await expect(keyring.decrypt(ciphertext)).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it("says why without echoing the ciphertext", async () => {
+    const ciphertext = await keyring.encrypt("sk-proj-abc123");
+    const error = await otherKeyring.decrypt(ciphertext).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DecryptionError);
+    expect((error as Error).message).toMatch(/ENCRYPTION_KEY/);
+    expect((error as Error).message).not.toContain(ciphertext);
+  });
+});
+
+describe("constantTimeEqual", () => {
+  it("is true for equal strings", () => {
+    expect(constantTimeEqual("", "")).toBe(true);
+    expect(constantTimeEqual("abc", "abc")).toBe(true);
+    expect(constantTimeEqual("clé 🔑", "clé 🔑")).toBe(true);
+  });
+
+  it("is false when one character differs, wherever it is", () => {
+    expect(constantTimeEqual("abc", "xbc")).toBe(false);
+    expect(constantTimeEqual("abc", "axc")).toBe(false);
+    expect(constantTimeEqual("abc", "abx")).toBe(false);
+  });
+
+  it("is false when one string is a prefix of the other", () => {
+    expect(constantTimeEqual("abc", "abcd")).toBe(false);
+    expect(constantTimeEqual("abcd", "abc")).toBe(false);
+    expect(constantTimeEqual("", "a")).toBe(false);
+    expect(constantTimeEqual("a", "a\u0000")).toBe(false);
+  });
+});
