@@ -15,6 +15,12 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_FIELD = /key|secret|token|password|authorization|credential/i;
+/**
+ * Secrets inside free text (an upstream's error message echoing a key, a URL with a token):
+ * our own bearer formats (token-format.ts), provider keys in the common `sk-…` shape, and
+ * whatever follows "Bearer ". Each keeps its first characters, so a line still says what it was.
+ */
+const SECRET_TEXT = /\b(sya?-|syg-|sk-(?:ant-|proj-)?)[0-9A-Za-z_-]{12,}|\b(Bearer\s+)\S+/g;
 
 export function createLogger(options: {
   level?: LogLevel;
@@ -24,7 +30,8 @@ export function createLogger(options: {
   const write = options.write ?? ((line: string) => console.error(line));
   const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (ORDER[level] < threshold) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, message, ...redact(fields) }));
+    const line = { time: new Date().toISOString(), level, message: scrubText(message) };
+    write(JSON.stringify({ ...line, ...redact(fields) }));
   };
   return {
     debug: (message, fields) => emit("debug", message, fields),
@@ -46,7 +53,8 @@ function isSecretField(name: string, value: unknown): boolean {
 
 /** Masks secret-looking fields at any depth: a nested `headers.authorization` is as secret. */
 function redactValue(value: unknown, ancestors: WeakSet<object>): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return { name: value.name, message: scrubText(value.message) };
+  if (typeof value === "string") return scrubText(value);
   if (typeof value !== "object" || value === null) return value;
   if (ancestors.has(value)) return "[circular]";
   if (Array.isArray(value)) {
@@ -69,6 +77,14 @@ function redactObject(fields: Record<string, unknown>, ancestors: WeakSet<object
   }
   ancestors.delete(fields);
   return out;
+}
+
+export function scrubText(text: string): string {
+  return text.replace(
+    SECRET_TEXT,
+    (_whole, prefix: string | undefined, bearer: string | undefined) =>
+      `${prefix ?? bearer ?? ""}[redacted]`,
+  );
 }
 
 export const silentLogger: Logger = {

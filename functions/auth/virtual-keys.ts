@@ -40,7 +40,13 @@ export function createVirtualKeyAuthenticator(options: {
   now?: () => number;
 }): VirtualKeyAuthenticator {
   const now = options.now ?? Date.now;
-  const cache = new LRUCache<string, CacheEntry>({ max: 50_000, ttl: CACHE_TTL_MS });
+  // The cache keeps time by the same clock as expiry checks, so both move together in tests.
+  const cache = new LRUCache<string, CacheEntry>({
+    max: 50_000,
+    ttl: CACHE_TTL_MS,
+    perf: { now },
+    ttlResolution: 0,
+  });
 
   async function load(secretHash: string): Promise<CacheEntry> {
     const rows = await options.db

@@ -179,3 +179,31 @@ describe("fields that only look secret", () => {
     expect(lines[0]).not.toContain(VIRTUAL_KEY);
   });
 });
+
+describe("secrets inside text", () => {
+  it("are masked in messages, string fields and error messages, keeping what they were", () => {
+    const { log, lines, parsed } = capture();
+    log.warn(`upstream refused ${PROVIDER_KEY}`, {
+      detail: `key ${VIRTUAL_KEY} was revoked`,
+      header: "Bearer abc.def.ghi",
+      error: new Error(`invalid api key ${PROVIDER_KEY}`),
+    });
+    expect(lines[0]).not.toContain(VIRTUAL_KEY);
+    expect(lines[0]).not.toContain(PROVIDER_KEY);
+    expect(lines[0]).not.toContain("abc.def.ghi");
+    const [line] = parsed();
+    expect(line?.message).toBe("upstream refused sk-proj-[redacted]");
+    expect(line?.detail).toBe("key sy-[redacted] was revoked");
+    expect(line?.header).toBe("Bearer [redacted]");
+    expect(line?.error).toEqual({ name: "Error", message: "invalid api key sk-proj-[redacted]" });
+  });
+
+  it("leave ordinary text alone", () => {
+    const { parsed, log } = capture();
+    log.info("routing sy-fallback to openai/gpt-4o-mini", { note: "skipped: no key" });
+    expect(parsed()[0]).toMatchObject({
+      message: "routing sy-fallback to openai/gpt-4o-mini",
+      note: "skipped: no key",
+    });
+  });
+});

@@ -147,6 +147,18 @@ describe("a valid key", () => {
     expect(counted.uses).toBe(0);
   });
 
+  it("is looked up again after 30 seconds, so other instances' changes arrive", async () => {
+    const key = await createKey();
+    await auth.authenticate(key.secret);
+    clock.now += 29_000;
+    counted.uses = 0;
+    await auth.authenticate(key.secret);
+    expect(counted.uses).toBe(0);
+    clock.now += 1_001;
+    await auth.authenticate(key.secret);
+    expect(counted.uses).toBeGreaterThan(0);
+  });
+
   it("is told apart from another key of the same org", async () => {
     const first = await createKey({ name: "first" });
     const second = await createKey({ name: "second" });
@@ -199,6 +211,18 @@ describe("an unknown secret", () => {
     expect(counted.uses).toBe(0);
   });
 
+  it("is looked up again after 5 seconds, so a key created since then works", async () => {
+    const never = mintToken(TOKEN_KINDS.virtualKey).secret;
+    await auth.authenticate(never);
+    clock.now += 4_000;
+    counted.uses = 0;
+    await auth.authenticate(never);
+    expect(counted.uses).toBe(0);
+    clock.now += 1_001;
+    await auth.authenticate(never);
+    expect(counted.uses).toBeGreaterThan(0);
+  });
+
   it("is remembered per secret: another unknown secret is looked up", async () => {
     await auth.authenticate(mintToken(TOKEN_KINDS.virtualKey).secret);
     counted.uses = 0;
@@ -245,10 +269,11 @@ describe("an expired key", () => {
   });
 
   it("is refused once expired even while it is cached", async () => {
-    const key = await createKey({ expiresAt: new Date(clock.now + HOUR) });
+    // Expires well within the 30 s cache lifetime: the cached entry itself must be refused.
+    const key = await createKey({ expiresAt: new Date(clock.now + 10_000) });
     expect((await auth.authenticate(key.secret)).ok).toBe(true);
     counted.uses = 0;
-    clock.now += HOUR + 1;
+    clock.now += 10_001;
     expect(await auth.authenticate(key.secret)).toEqual({ ok: false, reason: "expired" });
     expect(counted.uses).toBe(0);
   });
