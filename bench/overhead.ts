@@ -2,7 +2,8 @@
  * `npm run bench`: what the gateway adds to a call. A fake OpenAI upstream and the gateway (the
  * real Node entry, embedded stores unless DATABASE_URL/REDIS_URL say otherwise) each run in their
  * own process on loopback; this process is the client. The same request is sent directly to the
- * upstream and through the gateway: sequentially for latency (p50/p99), then with concurrency for
+ * upstream, through a bare fetch-and-pipe proxy (bench/bare-proxy.ts: the cost of the hop alone)
+ * and through the gateway: sequentially for latency (p50/p99), then with concurrency for
  * throughput. Bounded in count; nothing is sent anywhere but 127.0.0.1.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -104,6 +105,9 @@ async function main() {
     children.push(upstream.child, gateway.child);
     const upstreamUrl = await upstream.ready;
     const gatewayUrl = (await gateway.ready).replace("localhost", "127.0.0.1");
+    const bare = start(["bench/bare-proxy.ts"], { BENCH_UPSTREAM: upstreamUrl }, /proxy (\S+)/);
+    children.push(bare.child);
+    const bareUrl = await bare.ready;
 
     const { createOrg } = await graphql(
       gatewayUrl,
@@ -148,11 +152,16 @@ async function main() {
         body.replace('"gpt-4o-mini"', '"fake/gpt-4o-mini"'),
       );
 
+    const viaBareProxy = () => oneCall(bareUrl, { "content-type": "application/json" }, body);
+
     await sequential(WARMUP, direct);
+    await sequential(WARMUP, viaBareProxy);
     await sequential(WARMUP, viaGateway);
     const directSamples = await sequential(SEQUENTIAL, direct);
+    const bareSamples = await sequential(SEQUENTIAL, viaBareProxy);
     const gatewaySamples = await sequential(SEQUENTIAL, viaGateway);
     const directRps = await throughput(CONCURRENT, CONCURRENCY, direct);
+    const bareRps = await throughput(CONCURRENT, CONCURRENCY, viaBareProxy);
     const gatewayRps = await throughput(CONCURRENT, CONCURRENCY, viaGateway);
 
     const row = (name: string, samples: number[], rps: number) =>
@@ -163,11 +172,14 @@ async function main() {
     console.log(
       `${"".padEnd(10)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"req/s".padStart(9)}`,
     );
+    const added = (name: string, samples: number[], base: number[]) =>
+      `${name.padEnd(10)} ${(percentile(samples, 50) - percentile(base, 50)).toFixed(3).padStart(9)} ${(percentile(samples, 99) - percentile(base, 99)).toFixed(3).padStart(9)}`;
     console.log(row("direct", directSamples, directRps));
+    console.log(row("bare proxy", bareSamples, bareRps));
     console.log(row("gateway", gatewaySamples, gatewayRps));
-    console.log(
-      `added     ${(percentile(gatewaySamples, 50) - percentile(directSamples, 50)).toFixed(3).padStart(9)} ${(percentile(gatewaySamples, 99) - percentile(directSamples, 99)).toFixed(3).padStart(9)}`,
-    );
+    console.log(added("added", gatewaySamples, directSamples));
+    console.log(added("  by hop", bareSamples, directSamples));
+    console.log(added("  by us", gatewaySamples, bareSamples));
   } finally {
     // Wait for the exits: the gateway drains on SIGTERM (and writes its profile, if asked).
     await Promise.all(
