@@ -16,6 +16,7 @@ import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
+import { guardUpstreamFetch } from "./security/guarded-fetch.ts";
 import { createKeyring, type Keyring } from "./security/keyring.ts";
 import { resolveHostWithDns } from "./security/resolve-host.ts";
 import type { ResolveHost } from "./security/upstream-url.ts";
@@ -49,10 +50,13 @@ export interface StartOptions {
   /** Stores made by the caller (tests); otherwise chosen from the config. Closed by close(). */
   sql?: SqlHandle;
   redis?: RedisHandle;
+  /** DNS for the SSRF guard; tests pass their own. */
+  resolveHost?: ResolveHost;
 }
 
 export async function startServices(config: Config, options: StartOptions = {}): Promise<Services> {
   const log = options.log ?? createLogger({});
+  const resolveHost = options.resolveHost ?? resolveHostWithDns;
   const secrets = await resolveSecrets({
     dataDir: config.dataDir,
     masterKey: config.masterKey,
@@ -107,8 +111,11 @@ export async function startServices(config: Config, options: StartOptions = {}):
     virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring }),
     models: createModelDirectory({ db: sql.db, keyring, config }),
     usage,
-    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-    resolveHost: resolveHostWithDns,
+    fetch: guardUpstreamFetch(options.fetch ?? globalThis.fetch.bind(globalThis), {
+      allowPrivate: config.allowPrivateUpstreams,
+      resolveHost,
+    }),
+    resolveHost,
     generatedMasterKey:
       secrets.masterKeyGenerated && secrets.masterKeyFile
         ? { value: secrets.masterKey, file: secrets.masterKeyFile }

@@ -11,6 +11,7 @@ import { createRedis } from "../../db/redis.ts";
 import { type App, createApp } from "../../functions/app.ts";
 import { type Env, loadConfig } from "../../functions/config.ts";
 import { silentLogger } from "../../functions/log.ts";
+import type { ResolveHost } from "../../functions/security/upstream-url.ts";
 import { type Services, startServices } from "../../functions/services.ts";
 import { createTestDatabase } from "./database.ts";
 
@@ -47,7 +48,7 @@ export interface GraphQLResult<T> {
 }
 
 export async function startTestGateway(
-  options: { env?: Env; fetch?: typeof fetch } = {},
+  options: { env?: Env; fetch?: typeof fetch; resolveHost?: ResolveHost } = {},
 ): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), "switchyard-test-"));
   const masterKey = `test-master-${crypto.randomUUID()}`;
@@ -67,6 +68,7 @@ export async function startTestGateway(
     sql: database.sql,
     redis: createRedis({ redisUrl: config.redisUrl }),
     fetch: options.fetch,
+    resolveHost: options.resolveHost,
     migrate: false,
   });
   const app = createApp(services);

@@ -1,0 +1,77 @@
+/**
+ * Where private upstreams are refused (production), a provider whose hostname resolved to a
+ * public address when it was created, but to a private one now, is not called: the SSRF guard
+ * runs again at call time (functions/security/guarded-fetch.ts).
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
+import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+
+const PUBLIC_ADDRESS = "93.184.216.34";
+let upstream: FakeOpenAI;
+let gateway: TestGateway;
+let secret: string;
+/** What the fake DNS answers, by hostname; the tests change it. */
+const dns = new Map<string, string[]>();
+/** Hostnames the gateway actually sent requests to. */
+const contacted: string[] = [];
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+  gateway = await startTestGateway({
+    env: { NODE_ENV: "production", SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: "false" },
+    resolveHost: async (hostname) => dns.get(hostname) ?? [],
+    // Stands in for the network: every *.upstream.test host is served by the fake upstream.
+    fetch: (input, init) => {
+      const url = new URL(String(input));
+      contacted.push(url.hostname);
+      return fetch(`${upstream.baseUrl}${url.pathname.replace(/^\/v1/, "")}`, init);
+    },
+  });
+  const key = await createOrgWithKey(gateway);
+  secret = key.secret;
+  for (const name of ["steady", "rebound"]) {
+    dns.set(`${name}.upstream.test`, [PUBLIC_ADDRESS]);
+    await gateway.admin(
+      `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+      {
+        input: {
+          orgId: key.orgId,
+          kind: "openai-compatible",
+          name,
+          baseUrl: `http://${name}.upstream.test/v1`,
+          apiKey: "sk-upstream",
+        },
+      },
+    );
+  }
+});
+afterAll(async () => {
+  await gateway?.close();
+  await upstream?.close();
+});
+
+const ask = (provider: string) =>
+  gateway.call(
+    "/v1/chat/completions",
+    { model: `${provider}/gpt-4o-mini`, messages: [{ role: "user", content: "hi" }] },
+    secret,
+  );
+
+it("calls a provider whose host resolves to a public address", async () => {
+  const response = await ask("steady");
+  expect(response.status).toBe(200);
+  expect(contacted).toContain("steady.upstream.test");
+});
+
+it("refuses to call a provider whose host now resolves to a private address", async () => {
+  dns.set("rebound.upstream.test", ["169.254.169.254"]);
+  const response = await ask("rebound");
+  expect(response.status).toBe(502);
+  const body = (await response.json()) as { error: { message: string } };
+  expect(body.error.message).toContain("private address");
+  expect(contacted).not.toContain("rebound.upstream.test");
+
+  // The other provider, and the server, are unaffected.
+  expect((await ask("steady")).status).toBe(200);
+});
