@@ -5,17 +5,20 @@
  * that turns hundreds of round trips (or, on embedded PGlite, hundreds of WASM calls competing
  * with requests for the one thread) into a few. Each caller's promise settles when its batch is
  * stored, so a serverless `waitUntil` still covers its own record. If the insert fails the batch
- * is parked in a Redis list (the outbox) and moved to Postgres later by drainOutbox(). Inserts
- * are idempotent on request_id, so a record drained twice (two instances, or a retry after a
- * partial failure) is stored once.
+ * is parked in a Redis list (the outbox, usage-outbox.ts) and moved to Postgres later by
+ * drainOutbox(). Inserts are idempotent on request_id, so a record drained twice (two instances,
+ * or a drainer that died after its insert) is stored once.
  */
 import type { Redis } from "@upstash/redis";
 import type { Database } from "../../db/client.ts";
 import { usageRecords } from "../../db/schema/index.ts";
 import type { Logger } from "../log.ts";
+import { createUsageOutbox } from "./usage-outbox.ts";
 import type { UsageRecord } from "./usage-record.ts";
 
 const DRAIN_BATCH = 100;
+/** A claim this old belongs to a drainer that died; a drain of 100 rows takes milliseconds. */
+const ABANDONED_CLAIM_MS = 60_000;
 /** How long a record waits for company; bounds what a crash can lose along with in-flight work. */
 const BATCH_WINDOW_MS = 5;
 /** A batch this large is written at once. */
@@ -37,8 +40,14 @@ export function createUsageRecorder(options: {
   redis: Redis;
   outboxKey: string;
   log: Logger;
+  now?: () => number;
 }): UsageRecorder {
-  const { db, redis, outboxKey, log } = options;
+  const { db, log } = options;
+  const outbox = createUsageOutbox({
+    redis: options.redis,
+    key: options.outboxKey,
+    now: options.now,
+  });
 
   async function insert(records: UsageRecord[]): Promise<void> {
     await db.insert(usageRecords).values(records).onConflictDoNothing({
@@ -54,7 +63,7 @@ export function createUsageRecorder(options: {
       const requestIds = records.map((record) => record.requestId);
       log.warn("usage records parked in the Redis outbox", { requestIds, error });
       try {
-        await redis.rpush(outboxKey, ...records.map((record) => JSON.stringify(record)));
+        await outbox.park(records.map((record) => JSON.stringify(record)));
       } catch (parkError) {
         // Both stores are down: the log line is the record of last resort.
         log.error("usage records could not be stored", { records, error: parkError });
@@ -91,20 +100,23 @@ export function createUsageRecorder(options: {
       });
     },
     async drainOutbox() {
+      await outbox.releaseAbandoned(ABANDONED_CLAIM_MS);
       let stored = 0;
       for (;;) {
-        // LPOP with a count removes atomically, so two draining instances never take the same item.
-        const batch = await redis.lpop<unknown[]>(outboxKey, DRAIN_BATCH);
-        if (!batch || batch.length === 0) return stored;
-        const records = batch.map(reviveRecord);
+        const claim = await outbox.claim(DRAIN_BATCH);
+        if (!claim) return stored;
+        const records = claim.items.map(reviveRecord);
         try {
           await insert(records);
-          stored += records.length;
         } catch (error) {
-          await redis.rpush(outboxKey, ...records.map((record) => JSON.stringify(record)));
+          await outbox.release(claim);
           log.warn("usage outbox drain paused: Postgres unavailable", { error });
           return stored;
         }
+        // Should this fail (or the process die here), the claim is released later and the
+        // records inserted again, which request_id makes harmless.
+        await outbox.settle(claim);
+        stored += records.length;
       }
     },
   };

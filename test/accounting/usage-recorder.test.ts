@@ -8,9 +8,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { createRedis, type RedisHandle } from "../../db/redis.ts";
 import { orgs, usageRecords } from "../../db/schema/index.ts";
+import { createUsageOutbox } from "../../functions/accounting/usage-outbox.ts";
 import type { UsageRecord } from "../../functions/accounting/usage-record.ts";
 import { createUsageRecorder } from "../../functions/accounting/usage-recorder.ts";
 import { silentLogger } from "../../functions/log.ts";
+import { deleteByPrefix } from "../redis/use-redis.ts";
 import { createTestDatabase, type TestDatabase, truncateAll } from "../support/database.ts";
 
 let test: TestDatabase;
@@ -23,13 +25,13 @@ beforeAll(async () => {
   redisHandle = createRedis({ redisUrl: process.env.REDIS_URL });
 });
 afterAll(async () => {
-  await redisHandle.redis.del(outboxKey);
+  await deleteByPrefix(redisHandle.redis, outboxKey);
   await redisHandle.close();
   await test.close();
 });
 afterEach(async () => {
   await truncateAll(test.sql.db);
-  await redisHandle.redis.del(outboxKey);
+  await deleteByPrefix(redisHandle.redis, outboxKey);
 });
 
 async function newOrg(): Promise<string> {
@@ -181,6 +183,38 @@ describe("usage recorder", () => {
     await redisHandle.redis.rpush(outboxKey, JSON.stringify(usage("req_a")));
     await recorder.drainOutbox();
     expect(await storedIds()).toEqual(["req_a", "req_b", "req_c"]);
+  });
+
+  it("recovers a batch whose drainer died between claiming and storing it", async () => {
+    orgId = await newOrg();
+    const outage = { down: true };
+    const clock = { now: Date.now() };
+    const recorder = createUsageRecorder({
+      db: withOutage(test.sql.db, outage),
+      redis: redisHandle.redis,
+      outboxKey,
+      log: silentLogger,
+      now: () => clock.now,
+    });
+    await Promise.all(["req_x", "req_y"].map((id) => recorder.record(usage(id))));
+    // Another instance claims the batch, then dies before inserting or releasing it.
+    const dead = createUsageOutbox({
+      redis: redisHandle.redis,
+      key: outboxKey,
+      now: () => clock.now,
+    });
+    expect((await dead.claim(100))?.items).toHaveLength(2);
+    expect(await redisHandle.redis.llen(outboxKey)).toBe(0);
+
+    outage.down = false;
+    // A fresh claim may still be in progress elsewhere: left alone.
+    expect(await recorder.drainOutbox()).toBe(0);
+    expect(await storedIds()).toEqual([]);
+    // Once it is a minute old it is taken back and stored.
+    clock.now += 60_001;
+    expect(await recorder.drainOutbox()).toBe(2);
+    expect(await storedIds()).toEqual(["req_x", "req_y"]);
+    expect(await dead.releaseAbandoned(0)).toBe(0);
   });
 
   it("keeps the record's fields through the outbox, dates included", async () => {
