@@ -3,6 +3,8 @@
  * provider credentials, prompt text) are not logged, and field names that look secret are masked
  * as a second line of defence.
  */
+import { TOKEN_KINDS } from "./security/token-format.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
@@ -17,10 +19,14 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 const SECRET_FIELD = /key|secret|token|password|authorization|credential/i;
 /**
  * Secrets inside free text (an upstream's error message echoing a key, a URL with a token):
- * our own bearer formats (token-format.ts), provider keys in the common `sk-…` shape, and
- * whatever follows "Bearer ". Each keeps its first characters, so a line still says what it was.
+ * our own bearer formats (every kind in token-format.ts), provider keys in the common `sk-…`
+ * shape, and whatever follows "Bearer ". Each keeps its prefix, so a line still says what it was.
  */
-const SECRET_TEXT = /\b(sya?-|syg-|sk-(?:ant-|proj-)?)[0-9A-Za-z_-]{12,}|\b(Bearer\s+)\S+/g;
+const OUR_TOKEN_PREFIXES = Object.values(TOKEN_KINDS).map((kind) => `${kind}-`);
+const SECRET_TEXT = new RegExp(
+  `\\b(${[...OUR_TOKEN_PREFIXES, "sk-(?:ant-|proj-)?"].join("|")})[0-9A-Za-z_-]{12,}|\\b(Bearer\\s+)\\S+`,
+  "g",
+);
 
 export function createLogger(options: {
   level?: LogLevel;
@@ -79,7 +85,7 @@ function redactObject(fields: Record<string, unknown>, ancestors: WeakSet<object
   return out;
 }
 
-export function scrubText(text: string): string {
+function scrubText(text: string): string {
   return text.replace(
     SECRET_TEXT,
     (_whole, prefix: string | undefined, bearer: string | undefined) =>

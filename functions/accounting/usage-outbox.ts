@@ -49,7 +49,6 @@ export interface UsageOutbox {
   release(claim: Claim): Promise<void>;
   /** Releases claims older than `olderThanMs`; returns how many items went back. */
   releaseAbandoned(olderThanMs: number): Promise<number>;
-  length(): Promise<number>;
 }
 
 export function createUsageOutbox(options: {
@@ -91,6 +90,5 @@ export function createUsageOutbox(options: {
       for (const claimKey of stale) released += await release(claimKey);
       return released;
     },
-    length: () => redis.llen(key),
   };
 }
