@@ -94,6 +94,17 @@ function brokenRedis(redis: Redis): Redis {
   });
 }
 
+/** A recorder on the test's outbox, over `db` and (unless replaced) the test's Redis. */
+function recorderOver(db: Database, options: { redis?: Redis; now?: () => number } = {}) {
+  return createUsageRecorder({
+    db,
+    redis: options.redis ?? redisHandle.redis,
+    outboxKey,
+    log: silentLogger,
+    now: options.now,
+  });
+}
+
 async function storedIds(): Promise<string[]> {
   const rows = await test.sql.db
     .select({ requestId: usageRecords.requestId })
@@ -125,12 +136,7 @@ describe("usage recorder", () => {
         return Reflect.get(target, property, receiver);
       },
     });
-    const recorder = createUsageRecorder({
-      db: counting,
-      redis: redisHandle.redis,
-      outboxKey,
-      log: silentLogger,
-    });
+    const recorder = recorderOver(counting);
     const ids = Array.from({ length: 450 }, (_, i) => `req_burst_${String(i).padStart(3, "0")}`);
     await Promise.all(ids.map((id) => recorder.record(usage(id))));
     expect(await storedIds()).toEqual(ids);
@@ -141,12 +147,7 @@ describe("usage recorder", () => {
 
   it("stores a request id once however often it is recorded", async () => {
     orgId = await newOrg();
-    const recorder = createUsageRecorder({
-      db: test.sql.db,
-      redis: redisHandle.redis,
-      outboxKey,
-      log: silentLogger,
-    });
+    const recorder = recorderOver(test.sql.db);
     await recorder.record(usage("req_twice"));
     await recorder.record(usage("req_twice", { outputTokens: 99 }));
     const rows = await test.sql.db
@@ -160,12 +161,7 @@ describe("usage recorder", () => {
   it("parks records in Redis while Postgres is down and drains them once it is back", async () => {
     orgId = await newOrg();
     const outage = { down: true };
-    const recorder = createUsageRecorder({
-      db: withOutage(test.sql.db, outage),
-      redis: redisHandle.redis,
-      outboxKey,
-      log: silentLogger,
-    });
+    const recorder = recorderOver(withOutage(test.sql.db, outage));
     await Promise.all(["req_a", "req_b", "req_c"].map((id) => recorder.record(usage(id))));
     expect(await storedIds()).toEqual([]);
     expect(await redisHandle.redis.llen(outboxKey)).toBe(3);
@@ -189,13 +185,7 @@ describe("usage recorder", () => {
     orgId = await newOrg();
     const outage = { down: true };
     const clock = { now: Date.now() };
-    const recorder = createUsageRecorder({
-      db: withOutage(test.sql.db, outage),
-      redis: redisHandle.redis,
-      outboxKey,
-      log: silentLogger,
-      now: () => clock.now,
-    });
+    const recorder = recorderOver(withOutage(test.sql.db, outage), { now: () => clock.now });
     await Promise.all(["req_x", "req_y"].map((id) => recorder.record(usage(id))));
     // Another instance claims the batch, then dies before inserting or releasing it.
     const dead = createUsageOutbox({
@@ -220,12 +210,7 @@ describe("usage recorder", () => {
   it("keeps the record's fields through the outbox, dates included", async () => {
     orgId = await newOrg();
     const outage = { down: true };
-    const recorder = createUsageRecorder({
-      db: withOutage(test.sql.db, outage),
-      redis: redisHandle.redis,
-      outboxKey,
-      log: silentLogger,
-    });
+    const recorder = recorderOver(withOutage(test.sql.db, outage));
     const createdAt = new Date("2026-01-02T03:04:05.678Z");
     await recorder.record(
       usage("req_fields", { createdAt, metadata: { team: "search" }, costNanoUsd: 987_654_321 }),
@@ -243,11 +228,8 @@ describe("usage recorder", () => {
 
   it("rejects, so the caller can log it, only when neither store takes the record", async () => {
     orgId = await newOrg();
-    const recorder = createUsageRecorder({
-      db: withOutage(test.sql.db, { down: true }),
+    const recorder = recorderOver(withOutage(test.sql.db, { down: true }), {
       redis: brokenRedis(redisHandle.redis),
-      outboxKey,
-      log: silentLogger,
     });
     await expect(recorder.record(usage("req_lost"))).rejects.toThrow("redis unreachable");
   });

@@ -6,7 +6,13 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usageRecords } from "../../db/schema/index.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
-import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import {
+  createOpenAICompatibleProvider,
+  createOrgWithKey,
+  startTestGateway,
+  type TestGateway,
+} from "../support/gateway.ts";
+import { streamText } from "../support/stream-text.ts";
 
 let upstream: FakeOpenAI;
 let gateway: TestGateway;
@@ -16,18 +22,12 @@ beforeAll(async () => {
   upstream = await startFakeOpenAI();
   gateway = await startTestGateway();
   key = await createOrgWithKey(gateway);
-  await gateway.admin(
-    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
-    {
-      input: {
-        orgId: key.orgId,
-        kind: "openai-compatible",
-        name: "upstream",
-        baseUrl: upstream.baseUrl,
-        apiKey: "sk-upstream-credential",
-      },
-    },
-  );
+  await createOpenAICompatibleProvider(gateway, {
+    orgId: key.orgId,
+    name: "upstream",
+    baseUrl: upstream.baseUrl,
+    apiKey: "sk-upstream-credential",
+  });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -94,22 +94,10 @@ describe("streaming", () => {
     upstream.script({ kind: "stream", deltas: ["one", " two", " three"], holdAfter: 2 });
     const response = await gateway.call("/v1/chat/completions", ask({ stream: true }), key.secret);
     expect(response.status).toBe(200);
-    const reader = response.body?.getReader();
-    if (!reader) throw new Error("no body");
-    const decoder = new TextDecoder();
-    let seen = "";
-    while (!seen.includes('"one"')) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("stream ended early");
-      seen += decoder.decode(value, { stream: true });
-    }
-    expect(seen).not.toContain("three");
+    const text = streamText(response);
+    expect(await text.until('"one"')).not.toContain("three");
     upstream.release();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += decoder.decode(value, { stream: true });
-    }
+    const seen = await text.rest();
     expect(seen).toContain(" three");
     expect(seen.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
@@ -128,15 +116,8 @@ describe("streaming", () => {
       client.signal,
     );
     const requestId = response.headers.get("x-request-id") ?? "";
-    const reader = response.body?.getReader();
-    if (!reader) throw new Error("no body");
-    const decoder = new TextDecoder();
-    let seen = "";
-    while (!seen.includes('"partial"')) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("stream ended early");
-      seen += decoder.decode(value, { stream: true });
-    }
+    const { reader, until } = streamText(response);
+    await until('"partial"');
     // The client disconnects while the gateway waits for the upstream's next chunk, which the
     // upstream is holding: only aborting the upstream call can end that wait.
     const waiting = reader.read();
@@ -227,17 +208,11 @@ describe("upstream failures", () => {
   });
 
   it("answers 502 when nothing listens at the provider's URL", async () => {
-    await gateway.admin(
-      `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
-      {
-        input: {
-          orgId: key.orgId,
-          kind: "openai-compatible",
-          name: "gone",
-          baseUrl: "http://127.0.0.1:9/v1",
-        },
-      },
-    );
+    await createOpenAICompatibleProvider(gateway, {
+      orgId: key.orgId,
+      name: "gone",
+      baseUrl: "http://127.0.0.1:9/v1",
+    });
     const response = await gateway.call(
       "/v1/chat/completions",
       ask({ model: "gone/some-model" }),

@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
-import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import {
+  createOpenAICompatibleProvider,
+  createOrgWithKey,
+  startTestGateway,
+  type TestGateway,
+} from "../support/gateway.ts";
 
 const PUBLIC_ADDRESS = "93.184.216.34";
 let upstream: FakeOpenAI;
@@ -32,18 +37,12 @@ beforeAll(async () => {
   secret = key.secret;
   for (const name of ["steady", "rebound"]) {
     dns.set(`${name}.upstream.test`, [PUBLIC_ADDRESS]);
-    await gateway.admin(
-      `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
-      {
-        input: {
-          orgId: key.orgId,
-          kind: "openai-compatible",
-          name,
-          baseUrl: `http://${name}.upstream.test/v1`,
-          apiKey: "sk-upstream",
-        },
-      },
-    );
+    await createOpenAICompatibleProvider(gateway, {
+      orgId: key.orgId,
+      name,
+      baseUrl: `http://${name}.upstream.test/v1`,
+      apiKey: "sk-upstream",
+    });
   }
 });
 afterAll(async () => {

@@ -6,7 +6,13 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
-import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import {
+  createOpenAICompatibleProvider,
+  createOrgWithKey,
+  startTestGateway,
+  type TestGateway,
+} from "../support/gateway.ts";
+import { streamText } from "../support/stream-text.ts";
 
 let upstream: FakeOpenAI;
 let gateway: TestGateway;
@@ -19,18 +25,12 @@ beforeAll(async () => {
   gateway = await startTestGateway();
   const key = await createOrgWithKey(gateway);
   secret = key.secret;
-  await gateway.admin(
-    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
-    {
-      input: {
-        orgId: key.orgId,
-        kind: "openai-compatible",
-        name: "upstream",
-        baseUrl: upstream.baseUrl,
-        apiKey: "sk-upstream",
-      },
-    },
-  );
+  await createOpenAICompatibleProvider(gateway, {
+    orgId: key.orgId,
+    name: "upstream",
+    baseUrl: upstream.baseUrl,
+    apiKey: "sk-upstream",
+  });
   server = serve({ fetch: gateway.app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => server.once("listening", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -61,14 +61,7 @@ it("hangs up on the upstream when the client hangs up mid-stream", async () => {
   );
   const client = new AbortController();
   const response = await chat(true, client.signal);
-  const reader = response.body?.getReader();
-  if (!reader) throw new Error("no body");
-  let seen = "";
-  while (!seen.includes('"first"')) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("stream ended early");
-    seen += new TextDecoder().decode(value);
-  }
+  await streamText(response).until('"first"');
   client.abort();
   // Without the abort reaching the upstream call, this would wait until release().
   expect(await upstream.requests.at(-1)?.closed).toEqual({ aborted: true });

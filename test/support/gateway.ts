@@ -144,3 +144,14 @@ export async function createOrgWithKey(
     secret: createVirtualKey.secret,
   };
 }
+
+/** An openai-compatible provider in an org, made through the admin API as a user would. */
+export async function createOpenAICompatibleProvider(
+  gateway: TestGateway,
+  input: { orgId: string; name: string; baseUrl: string; apiKey?: string },
+): Promise<void> {
+  await gateway.admin(
+    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+    { input: { kind: "openai-compatible", ...input } },
+  );
+}
