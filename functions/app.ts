@@ -4,9 +4,10 @@
  */
 import { Hono } from "hono";
 import { createAdminServer } from "../schema/yoga.ts";
+import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
+import { listModels } from "./gateway/endpoints/models.ts";
 import { GatewayError, openAIErrorResponse, toGatewayError } from "./gateway/errors.ts";
-import { handleListModels } from "./gateway/models.ts";
-import { handleChatCompletions } from "./gateway/pipeline.ts";
+import { runEndpoint } from "./gateway/pipeline.ts";
 import { newRequestId } from "./gateway/request-id.ts";
 import { healthResponse, readinessResponse } from "./health.ts";
 import type { Services } from "./services.ts";
@@ -35,9 +36,9 @@ export function createApp(services: Services): App {
   );
 
   app.post("/v1/chat/completions", (c) =>
-    handleChatCompletions(c.req.raw, services, c.get("requestId")),
+    runEndpoint(chatCompletions, c.req.raw, services, c.get("requestId")),
   );
-  app.get("/v1/models", (c) => handleListModels(c.req.raw, services));
+  app.get("/v1/models", (c) => runEndpoint(listModels, c.req.raw, services, c.get("requestId")));
   app.all("/v1/chat/completions", () => {
     throw new GatewayError("method_not_allowed", "Use POST for /v1/chat/completions");
   });

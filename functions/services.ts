@@ -24,6 +24,8 @@ import type { ResolveHost } from "./security/upstream-url.ts";
 export interface Services {
   config: Config;
   log: Logger;
+  /** Milliseconds since the epoch; every stage reads time here so tests can move it. */
+  clock: () => number;
   sql: SqlHandle;
   redis: RedisHandle;
   keyring: Keyring;
@@ -43,6 +45,8 @@ export interface Services {
 
 export interface StartOptions {
   log?: Logger;
+  /** The clock every stage reads (default Date.now); tests pass their own. */
+  clock?: () => number;
   fetch?: typeof fetch;
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Apply migrations at start (default). Vercel runs them in the build step instead. */
@@ -56,6 +60,7 @@ export interface StartOptions {
 
 export async function startServices(config: Config, options: StartOptions = {}): Promise<Services> {
   const log = options.log ?? createLogger({});
+  const clock = options.clock ?? Date.now;
   const resolveHost = options.resolveHost ?? resolveHostWithDns;
   const secrets = await resolveSecrets({
     dataDir: config.dataDir,
@@ -103,12 +108,13 @@ export async function startServices(config: Config, options: StartOptions = {}):
   return {
     config,
     log,
+    clock,
     sql,
     redis,
     keyring,
     masterKeyHash: await keyring.hashSecret(secrets.masterKey),
     background,
-    virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring }),
+    virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring, now: clock }),
     models: createModelDirectory({ db: sql.db, keyring, config }),
     usage,
     fetch: guardUpstreamFetch(options.fetch ?? globalThis.fetch.bind(globalThis), {

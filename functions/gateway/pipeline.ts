@@ -1,96 +1,58 @@
 /**
- * POST /v1/chat/completions: the stages in order (DESIGN.md, "The request pipeline"), nothing
- * else. Each stage is a module in ./steps with one job; errors are values mapped in ./errors.ts.
- * Stages still to come (limits, guardrails, cache) slot in where their comments stand.
+ * The frame every gateway endpoint runs in. An endpoint (./endpoints/*) lists its stages in order
+ * as plain calls over one CallContext; this frame maps whatever they throw to the one error
+ * response (./errors.ts) and settles the call in one `finally`, however it ended: answered,
+ * refused, failed upstream, or (for a stream) when the stream itself ends.
  */
-import type { Principal } from "../auth/principal.ts";
-import type { Services } from "../services.ts";
-import { type GatewayError, openAIErrorResponse, toGatewayError } from "./errors.ts";
-import { completionResponse, streamResponse } from "./respond.ts";
-import { authenticateCaller } from "./steps/authenticate.ts";
-import { authorizeModel } from "./steps/authorize.ts";
-import { callWithFallback } from "./steps/call-provider.ts";
-import { parseChatRequest } from "./steps/parse-chat.ts";
-import { readJsonBody } from "./steps/read-body.ts";
-import { readAnnotations } from "./steps/request-context.ts";
-import { resolveDeployments } from "./steps/route.ts";
-import { type CallFacts, costOf, usageRecordOf } from "./steps/settle.ts";
+import { type CallContext, newCallContext } from "./call-context.ts";
+import { openAIErrorResponse, toGatewayError } from "./errors.ts";
+import { settleCall } from "./steps/settle.ts";
 
-const ENDPOINT = "/v1/chat/completions";
+export type EndpointStages = (call: CallContext) => Promise<Response>;
 
-export async function handleChatCompletions(
-  request: Request,
-  services: Services,
-  requestId: string,
-): Promise<Response> {
-  const startedAt = Date.now();
-  let accounted: Omit<
-    CallFacts,
-    "status" | "usage" | "finishedAt" | "deployment" | "attempts"
-  > | null = null;
-  const settle = (facts: Pick<CallFacts, "status" | "usage" | "deployment" | "attempts">) => {
-    if (!accounted) return;
-    const record = usageRecordOf({ ...accounted, ...facts, finishedAt: Date.now() });
-    services.background.run("usage record", () => services.usage.record(record));
-  };
-
-  try {
-    // 1. parse + validate
-    const chat = parseChatRequest(await readJsonBody(request, services.config.maxBodyBytes));
-    // 2. authenticate
-    const principal: Principal = await authenticateCaller(request.headers, services.virtualKeys);
-    const annotations = readAnnotations(request.headers);
-    accounted = {
-      requestId,
-      endpoint: ENDPOINT,
-      principal,
-      requestedModel: chat.model,
-      stream: chat.stream === true,
-      startedAt,
-      traceId: annotations.traceId,
-      metadata: annotations.metadata,
-    };
-    // 3. authorise
-    authorizeModel(principal, chat.model);
-    // 4. limits (rate + spend reservation) · 5. input guardrails · 6. cache: later issues
-    // 7. route
-    const deployments = await resolveDeployments(services.models, principal, chat.model);
-    // 8. provider call, with fallback across deployments
-    const { outcome, deployment, attempts } = await callWithFallback(deployments, chat, {
-      fetch: services.fetch,
-      requestId,
-      clientSignal: request.signal,
-    });
-    const meta = { requestId, deployment, attempts };
-
-    if (outcome.kind === "complete") {
-      // 9. output guardrails: later issue · 10. settle
-      settle({ status: 200, usage: outcome.usage, deployment, attempts });
-      return completionResponse(outcome.response, {
-        ...meta,
-        costNanoUsd: costOf(deployment, outcome.usage),
-      });
-    }
-    return streamResponse(outcome.chunks, meta, (end) => {
-      // 10. settle once the stream is over, however it ended: what was generated is billed.
-      const status = end.kind === "done" ? 200 : end.kind === "cancelled" ? 499 : 502;
-      settle({ status, usage: outcome.usage(), deployment, attempts });
-    });
-  } catch (error) {
-    const gatewayError = toGatewayError(error);
-    if (gatewayError.kind === "internal") {
-      services.log.error("chat completion failed", { requestId, error });
-    }
-    settle({
-      status: gatewayError.status,
-      usage: null,
-      deployment: null,
-      attempts: attemptsOf(gatewayError),
-    });
-    return openAIErrorResponse(gatewayError, new Headers({ "x-request-id": requestId }));
-  }
+export interface EndpointSpec {
+  /** The public path, stored with usage records. */
+  endpoint: string;
+  /** Whether the call is accounted (usage record, and later limits and budgets). */
+  metered: boolean;
+  stages: EndpointStages;
 }
 
-function attemptsOf(error: GatewayError): number {
-  return Number(error.options.headers?.["x-switchyard-attempts"] ?? 0);
+export async function runEndpoint(
+  spec: EndpointSpec,
+  request: Request,
+  services: CallContext["services"],
+  requestId: string,
+): Promise<Response> {
+  const call = newCallContext({
+    requestId,
+    endpoint: spec.endpoint,
+    request,
+    services,
+    metered: spec.metered,
+  });
+  try {
+    const response = await spec.stages(call);
+    if (!call.streaming) call.end ??= { kind: "answered", status: response.status };
+    return response;
+  } catch (thrown) {
+    const error = toGatewayError(thrown);
+    if (error.kind === "internal") {
+      services.log.error("gateway call failed", {
+        requestId,
+        endpoint: spec.endpoint,
+        error: thrown,
+      });
+    }
+    call.streaming = false;
+    call.end = { kind: "failed", error };
+    const headers = new Headers({ "x-request-id": requestId });
+    if (call.attempts.length > 0) {
+      headers.set("x-switchyard-attempts", String(call.attempts.length));
+    }
+    return openAIErrorResponse(error, headers);
+  } finally {
+    // A stream in flight settles when it ends (see ../respond.ts); everything else settles now.
+    if (!call.streaming) settleCall(call);
+  }
 }

@@ -2,7 +2,9 @@
 import { presentedSecret } from "../../auth/bearer.ts";
 import type { Principal } from "../../auth/principal.ts";
 import type { VirtualKeyAuthenticator } from "../../auth/virtual-keys.ts";
+import type { CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
+import { readAnnotations } from "./request-context.ts";
 
 export async function authenticateCaller(
   headers: Headers,
@@ -26,4 +28,12 @@ export async function authenticateCaller(
       // Same answer for a typo and an unknown key: nothing to learn by probing.
       throw new GatewayError("invalid_api_key", "Incorrect API key provided.");
   }
+}
+
+/** Stage 2 over the call context: the principal, then the caller's annotations for usage. */
+export async function authenticate(call: CallContext): Promise<Principal> {
+  const principal = await authenticateCaller(call.request.headers, call.services.virtualKeys);
+  call.principal = principal;
+  call.annotations = readAnnotations(call.request.headers);
+  return principal;
 }

@@ -7,33 +7,47 @@ import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
 import { adapterFor } from "../../providers/index.ts";
 import { type ChatOutcome, ProviderError } from "../../providers/types.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
+import type { CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
-
-export interface CallResult {
-  outcome: ChatOutcome;
-  deployment: Deployment;
-  attempts: number;
-}
 
 export interface AttemptFailure {
   deployment: Deployment;
   error: ProviderError;
 }
 
+/**
+ * Tries each deployment in turn, recording every attempt in the call context; the one that
+ * answers becomes `call.served`, and its usage becomes the call's.
+ */
 export async function callWithFallback(
+  call: CallContext,
   deployments: readonly Deployment[],
   request: ChatCompletionRequest,
-  options: { fetch: typeof fetch; requestId: string; clientSignal: AbortSignal | undefined },
-): Promise<CallResult> {
+): Promise<ChatOutcome> {
+  const { services } = call;
+  const options = {
+    fetch: services.fetch,
+    requestId: call.requestId,
+    clientSignal: call.request.signal,
+  };
   const failures: AttemptFailure[] = [];
   for (const deployment of deployments) {
+    const startedAt = services.clock();
     try {
       const outcome = await callOnce(deployment, request, options);
-      return { outcome, deployment, attempts: failures.length + 1 };
+      const latencyMs = services.clock() - startedAt;
+      call.attempts.push({ deployment, status: 200, error: null, latencyMs });
+      call.served = deployment;
+      const usage = outcome.kind === "complete" ? outcome.usage : null;
+      call.usage = outcome.kind === "complete" ? () => usage : outcome.usage;
+      return outcome;
     } catch (error) {
       const failure = asProviderError(error);
+      const latencyMs = services.clock() - startedAt;
+      const status = failure.kind === "upstream_http" ? failure.status : null;
+      call.attempts.push({ deployment, status, error: failure.kind, latencyMs });
       failures.push({ deployment, error: failure });
       if (!failure.retryable) break;
     }
@@ -102,19 +116,18 @@ export function gatewayErrorFor(failures: readonly AttemptFailure[]): GatewayErr
   const { error, deployment } = last;
   const tried = failures.map((failure) => failure.deployment.label).join(", ");
   const detail = `${deployment.label}: ${error.message}`;
-  const headers = { "x-switchyard-attempts": String(failures.length) };
   if (error.kind === "upstream_http" && !error.retryable) {
     if (error.status === 400 || error.status === 422) {
-      return new GatewayError("invalid_request", detail, { param: error.param, headers });
+      return new GatewayError("invalid_request", detail, { param: error.param });
     }
-    if (error.status === 404) return new GatewayError("model_not_found", detail, { headers });
-    if (error.status === 413) return new GatewayError("body_too_large", detail, { headers });
+    if (error.status === 404) return new GatewayError("model_not_found", detail);
+    if (error.status === 413) return new GatewayError("body_too_large", detail);
   }
   const message = `Every deployment failed (tried ${tried}). Last error from ${detail}`;
-  if (error.kind === "timeout") return new GatewayError("upstream_timeout", message, { headers });
+  if (error.kind === "timeout") return new GatewayError("upstream_timeout", message);
   if (error.status === 429 || error.status === 503) {
     const retryAfterSeconds = error.retryAfterMs === null ? undefined : error.retryAfterMs / 1000;
-    return new GatewayError("upstream_unavailable", message, { headers, retryAfterSeconds });
+    return new GatewayError("upstream_unavailable", message, { retryAfterSeconds });
   }
-  return new GatewayError("upstream_error", message, { headers });
+  return new GatewayError("upstream_error", message);
 }

@@ -1,0 +1,89 @@
+/**
+ * Everything one gateway call knows, built up stage by stage (DESIGN.md, "The request pipeline").
+ * Stages read what earlier stages wrote and add their own part; the settle stage reads the whole
+ * context, however the call ended, so nothing a stage learned has to travel in a header or a
+ * closure. Later stages (limits, guardrails, cache) add their fields here.
+ */
+import type { Principal } from "../auth/principal.ts";
+import type { ProviderErrorKind, Usage } from "../providers/types.ts";
+import type { Deployment } from "../routing/model-directory.ts";
+import type { Services } from "../services.ts";
+import type { GatewayError } from "./errors.ts";
+import type { CallerAnnotations } from "./steps/request-context.ts";
+
+/** One try of one deployment, as data: what the attempts header, logs and usage report. */
+export interface Attempt {
+  deployment: Deployment;
+  /** The upstream's HTTP status; null when no answer came (network, timeout, refused). */
+  status: number | null;
+  /** Null when the deployment answered (a stream counts once it has started). */
+  error: ProviderErrorKind | null;
+  latencyMs: number;
+}
+
+/** How the call ended, as far as the client saw it; set once, by the stage that ends it. */
+export type CallEnd =
+  | { kind: "answered"; status: number }
+  | { kind: "failed"; error: GatewayError }
+  /** A stream whose client went away before the end; billed for what was generated. */
+  | { kind: "cancelled" };
+
+export interface CallContext {
+  readonly requestId: string;
+  /** The public path, e.g. `/v1/chat/completions`; stored with the usage record. */
+  readonly endpoint: string;
+  readonly request: Request;
+  readonly services: Services;
+  readonly startedAt: number;
+  /** False for calls that cost nothing and are not accounted (e.g. `GET /v1/models`). */
+  readonly metered: boolean;
+
+  /** The model name the client asked for, once the body is parsed. */
+  requestedModel: string | null;
+  stream: boolean;
+  /** Who is calling; null until authenticated (an unauthenticated call is never accounted). */
+  principal: Principal | null;
+  annotations: CallerAnnotations;
+  /** Every deployment tried, in order. */
+  attempts: Attempt[];
+  /** The deployment whose answer the client got. */
+  served: Deployment | null;
+  /** What the served deployment reported (or what was counted); a stream's grows until its end. */
+  usage: () => Usage | null;
+  /** True while a streamed answer is being relayed: the stream's end settles the call. */
+  streaming: boolean;
+  end: CallEnd | null;
+  /** Set by the settle stage, so that a call is accounted exactly once. */
+  settled: boolean;
+}
+
+export function newCallContext(init: {
+  requestId: string;
+  endpoint: string;
+  request: Request;
+  services: Services;
+  metered: boolean;
+}): CallContext {
+  return {
+    ...init,
+    startedAt: init.services.clock(),
+    requestedModel: null,
+    stream: false,
+    principal: null,
+    annotations: { traceId: null, metadata: {} },
+    attempts: [],
+    served: null,
+    usage: () => null,
+    streaming: false,
+    end: null,
+    settled: false,
+  };
+}
+
+/** The principal, for stages that run after authentication by construction. */
+export function authenticatedPrincipal(call: CallContext): Principal {
+  if (call.principal === null) {
+    throw new Error(`stage ordering: ${call.endpoint} used the principal before authenticating`);
+  }
+  return call.principal;
+}

@@ -1,0 +1,34 @@
+/**
+ * POST /v1/chat/completions: the stages in order (DESIGN.md, "The request pipeline"). Each stage
+ * is a module in ../steps with one job and writes what it learned into the call context; the
+ * frame in ../pipeline.ts maps errors and settles (stage 10) however the call ends.
+ */
+import type { EndpointSpec } from "../pipeline.ts";
+import { answerChat } from "../respond.ts";
+import { authenticate } from "../steps/authenticate.ts";
+import { authorizeModel } from "../steps/authorize.ts";
+import { callWithFallback } from "../steps/call-provider.ts";
+import { parseChatRequest } from "../steps/parse-chat.ts";
+import { readJsonBody } from "../steps/read-body.ts";
+import { resolveDeployments } from "../steps/route.ts";
+
+export const chatCompletions: EndpointSpec = {
+  endpoint: "/v1/chat/completions",
+  metered: true,
+  async stages(call) {
+    // 1. parse + validate
+    const body = await readJsonBody(call.request, call.services.config.maxBodyBytes);
+    const chat = parseChatRequest(body);
+    call.requestedModel = chat.model;
+    call.stream = chat.stream === true;
+    // 2. authenticate · 3. authorise
+    const principal = await authenticate(call);
+    authorizeModel(principal, chat.model);
+    // 4. limits · 5. input guardrails · 6. cache: later issues
+    // 7. route
+    const deployments = await resolveDeployments(call.services.models, principal, chat.model);
+    // 8. provider call with fallback · 9. output guardrails: later issue
+    const outcome = await callWithFallback(call, deployments, chat);
+    return answerChat(call, outcome);
+  },
+};
