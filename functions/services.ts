@@ -13,6 +13,12 @@ import {
 } from "./auth/virtual-keys.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import type { Config } from "./config.ts";
+import {
+  announceLimitsChange,
+  createLimitsConfig,
+  type LimitsConfig,
+} from "./limits/limits-config.ts";
+import { createLimitsStore, type LimitsStore } from "./limits/limits-store.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
@@ -34,6 +40,13 @@ export interface Services {
   background: BackgroundTasks;
   virtualKeys: VirtualKeyAuthenticator;
   models: ModelDirectory;
+  /** Rate limits and budgets: rules per org (cached) and their counters in Redis. */
+  limits: {
+    config: LimitsConfig;
+    store: LimitsStore;
+    /** After changing an org's budgets, rate limits or keys: every instance reloads them. */
+    announceChange(orgId: string): Promise<void>;
+  };
   usage: UsageRecorder;
   /** Outbound HTTP to providers; tests and benchmarks may pass their own. */
   fetch: typeof fetch;
@@ -57,6 +70,12 @@ export interface StartOptions {
   /** DNS for the SSRF guard; tests pass their own. */
   resolveHost?: ResolveHost;
 }
+
+/**
+ * How long a concurrency slot and a budget hold outlive a process that died mid-call. Longer than
+ * any sane call (a stream included), short enough that a crash does not block a key for long.
+ */
+const LEASE_MS = 15 * 60_000;
 
 export async function startServices(config: Config, options: StartOptions = {}): Promise<Services> {
   const log = options.log ?? createLogger({});
@@ -91,6 +110,23 @@ export async function startServices(config: Config, options: StartOptions = {}):
     throw error;
   }
 
+  const limitsStore = createLimitsStore({
+    redis: redis.redis,
+    namespace: config.redisNamespace,
+    leaseMs: LEASE_MS,
+    holdMs: LEASE_MS,
+  });
+  const limits = {
+    store: limitsStore,
+    announceChange: (orgId: string) =>
+      announceLimitsChange(redis.redis, limitsStore.versionKey(orgId)),
+    config: createLimitsConfig({
+      db: sql.db,
+      redis: redis.redis,
+      versionKey: limitsStore.versionKey,
+    }),
+  };
+
   const background = createBackgroundTasks({ log, waitUntil: options.waitUntil });
   const usage = createUsageRecorder({
     db: sql.db,
@@ -116,6 +152,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     background,
     virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring, now: clock }),
     models: createModelDirectory({ db: sql.db, keyring, config }),
+    limits,
     usage,
     fetch: guardUpstreamFetch(options.fetch ?? globalThis.fetch.bind(globalThis), {
       allowPrivate: config.allowPrivateUpstreams,

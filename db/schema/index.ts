@@ -7,6 +7,7 @@ export * from "./delegation-grants.ts";
 export * from "./model-routes.ts";
 export * from "./orgs.ts";
 export * from "./providers.ts";
+export * from "./rate-limits.ts";
 export * from "./teams.ts";
 export * from "./usage-records.ts";
 export * from "./virtual-keys.ts";

@@ -32,6 +32,8 @@ export interface VirtualKeyAuthenticator {
   authenticate(secret: string): Promise<KeyAuthentication>;
   /** Drop every cached secret of a key (after revoke or rotate on this instance). */
   forget(keyId: string): void;
+  /** Drop every cached key of an org (another instance changed one: see limits-config.ts). */
+  forgetOrg(orgId: string): void;
 }
 
 export function createVirtualKeyAuthenticator(options: {
@@ -104,6 +106,11 @@ export function createVirtualKeyAuthenticator(options: {
     forget(keyId) {
       for (const [hash, entry] of cache.entries()) {
         if (entry.found && entry.record.principal.keyId === keyId) cache.delete(hash);
+      }
+    },
+    forgetOrg(orgId) {
+      for (const [hash, entry] of cache.entries()) {
+        if (entry.found && entry.record.principal.orgId === orgId) cache.delete(hash);
       }
     },
   };

@@ -5,6 +5,8 @@
  * closure. Later stages (limits, guardrails, cache) add their fields here.
  */
 import type { Principal } from "../auth/principal.ts";
+import type { LimitsReport } from "../limits/limits-report.ts";
+import type { Reservation } from "../limits/limits-store.ts";
 import type { ProviderErrorKind, Usage } from "../providers/types.ts";
 import type { Deployment } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
@@ -44,6 +46,10 @@ export interface CallContext {
   /** Who is calling; null until authenticated (an unauthenticated call is never accounted). */
   principal: Principal | null;
   annotations: CallerAnnotations;
+  /** What the limits stage holds for this call (rate counters, slots, budget holds). */
+  reservation: Reservation | null;
+  /** What the limits said: headroom for the response headers, or which limit refused. */
+  limits: LimitsReport | null;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -71,6 +77,8 @@ export function newCallContext(init: {
     stream: false,
     principal: null,
     annotations: { traceId: null, metadata: {} },
+    reservation: null,
+    limits: null,
     attempts: [],
     served: null,
     usage: () => null,

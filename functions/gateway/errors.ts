@@ -22,6 +22,7 @@ export type GatewayErrorKind =
   | "upstream_error"
   | "upstream_timeout"
   | "upstream_unavailable"
+  | "limits_unavailable"
   | "internal";
 
 interface KindShape {
@@ -58,6 +59,7 @@ const SHAPES: Record<GatewayErrorKind, KindShape> = {
   upstream_error: { status: 502, type: "api_error", code: "upstream_error" },
   upstream_timeout: { status: 504, type: "api_error", code: "upstream_timeout" },
   upstream_unavailable: { status: 503, type: "api_error", code: "upstream_unavailable" },
+  limits_unavailable: { status: 503, type: "api_error", code: "limits_unavailable" },
   internal: { status: 500, type: "api_error", code: "internal_error" },
 };
 

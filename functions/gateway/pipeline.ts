@@ -6,6 +6,7 @@
  */
 import { type CallContext, newCallContext } from "./call-context.ts";
 import { openAIErrorResponse, toGatewayError } from "./errors.ts";
+import { setLimitHeaders } from "./limit-headers.ts";
 import { settleCall } from "./steps/settle.ts";
 
 export type EndpointStages = (call: CallContext) => Promise<Response>;
@@ -50,6 +51,7 @@ export async function runEndpoint(
     if (call.attempts.length > 0) {
       headers.set("x-switchyard-attempts", String(call.attempts.length));
     }
+    setLimitHeaders(headers, call.limits);
     return openAIErrorResponse(error, headers);
   } finally {
     // A stream in flight settles when it ends (see ../respond.ts); everything else settles now.

@@ -8,6 +8,7 @@ import { type ChatOutcome, ProviderError } from "../providers/types.ts";
 import type { Deployment } from "../routing/model-directory.ts";
 import type { CallContext } from "./call-context.ts";
 import { GatewayError, toGatewayError } from "./errors.ts";
+import { setLimitHeaders } from "./limit-headers.ts";
 import { nanoUsdToUsd } from "./pricing.ts";
 import { chatChunksToSse, encodeSseEvent, SSE_HEADERS, type StreamEnd } from "./sse.ts";
 import { gatewayErrorFor } from "./steps/call-provider.ts";
@@ -70,13 +71,15 @@ function servedDeployment(call: CallContext): Deployment {
 }
 
 function switchyardHeaders(call: CallContext, deployment: Deployment): Headers {
-  return new Headers({
+  const headers = new Headers({
     "x-request-id": call.requestId,
     "x-switchyard-provider": deployment.providerName,
     "x-switchyard-model": deployment.target.model,
     "x-switchyard-attempts": String(call.attempts.length),
     "x-switchyard-cache": "MISS",
   });
+  setLimitHeaders(headers, call.limits);
+  return headers;
 }
 
 function errorBody(error: GatewayError) {

@@ -210,6 +210,7 @@ builder.mutationFields((t) => ({
         return row ?? key;
       });
       context.services.virtualKeys.forget(key.id);
+      await context.services.limits.announceChange(key.orgId);
       return { key: updated, secret: minted.secret };
     },
   }),
@@ -235,6 +236,7 @@ builder.mutationFields((t) => ({
         .where(eq(virtualKeys.id, key.id))
         .returning();
       context.services.virtualKeys.forget(key.id);
+      await context.services.limits.announceChange(key.orgId);
       return { key: row ?? key };
     },
   }),

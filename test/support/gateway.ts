@@ -47,24 +47,40 @@ export interface GraphQLResult<T> {
   errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } }>;
 }
 
-export async function startTestGateway(
-  options: { env?: Env; fetch?: typeof fetch; resolveHost?: ResolveHost } = {},
-): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  env?: Env;
+  fetch?: typeof fetch;
+  resolveHost?: ResolveHost;
+  clock?: () => number;
+  /**
+   * Another instance of the same deployment: shares that gateway's database, Redis namespace
+   * and keys, but has its own process state (caches), as a second serverless instance would.
+   */
+  sameDeploymentAs?: TestGateway;
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const sibling = options.sameDeploymentAs;
   const dataDir = await mkdtemp(join(tmpdir(), "switchyard-test-"));
-  const masterKey = `test-master-${crypto.randomUUID()}`;
+  const masterKey = sibling?.masterKey ?? `test-master-${crypto.randomUUID()}`;
   const config = {
     ...loadConfig({
       SWITCHYARD_DATA_DIR: dataDir,
       MASTER_KEY: masterKey,
-      ENCRYPTION_KEY: `test-encryption-key-${crypto.randomUUID()}`,
+      ENCRYPTION_KEY:
+        sibling?.services.config.encryptionKey ?? `test-encryption-key-${crypto.randomUUID()}`,
       REDIS_URL: process.env.REDIS_URL,
       ...options.env,
     }),
-    redisNamespace: `sy:test:${crypto.randomUUID()}:`,
+    redisNamespace: sibling?.services.config.redisNamespace ?? `sy:test:${crypto.randomUUID()}:`,
   };
-  const database = await createTestDatabase();
+  // A sibling borrows the first instance's database; only the first closes it.
+  const database = sibling
+    ? { sql: { ...sibling.services.sql, close: async () => {} }, close: async () => {} }
+    : await createTestDatabase();
   const services = await startServices(config, {
     log: silentLogger,
+    clock: options.clock,
     sql: database.sql,
     redis: createRedis({ redisUrl: config.redisUrl }),
     fetch: options.fetch,

@@ -3,11 +3,14 @@
  * is a module in ../steps with one job and writes what it learned into the call context; the
  * frame in ../pipeline.ts maps errors and settles (stage 10) however the call ends.
  */
+
+import { estimateChatCall } from "../../limits/estimate.ts";
 import type { EndpointSpec } from "../pipeline.ts";
 import { answerChat } from "../respond.ts";
 import { authenticate } from "../steps/authenticate.ts";
 import { authorizeModel } from "../steps/authorize.ts";
 import { callWithFallback } from "../steps/call-provider.ts";
+import { reserveLimits } from "../steps/limits.ts";
 import { parseChatRequest } from "../steps/parse-chat.ts";
 import { readJsonBody } from "../steps/read-body.ts";
 import { resolveDeployments } from "../steps/route.ts";
@@ -24,10 +27,13 @@ export const chatCompletions: EndpointSpec = {
     // 2. authenticate · 3. authorise
     const principal = await authenticate(call);
     authorizeModel(principal, chat.model);
-    // 4. limits · 5. input guardrails · 6. cache: later issues
-    // 7. route
+    // 7a. route: which deployments may serve it (cached, no I/O when warm). Before the limits,
+    // because the budget hold is priced at the dearest of them.
     const deployments = await resolveDeployments(call.services.models, principal, chat.model);
-    // 8. provider call with fallback · 9. output guardrails: later issue
+    // 4. limits: rate limits, concurrency and budget holds, one Redis round trip
+    await reserveLimits(call, estimateChatCall(chat, deployments));
+    // 5. input guardrails · 6. cache: later issues
+    // 7b–8. provider call with fallback · 9. output guardrails: later issue
     const outcome = await callWithFallback(call, deployments, chat);
     return answerChat(call, outcome);
   },

@@ -6,6 +6,7 @@
  */
 import type { UsageRecord } from "../../accounting/usage-record.ts";
 import type { Principal } from "../../auth/principal.ts";
+import type { Reservation } from "../../limits/limits-store.ts";
 import type { Usage } from "../../providers/types.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
 import type { CallContext, CallEnd } from "../call-context.ts";
@@ -17,9 +18,49 @@ const CLIENT_CLOSED_REQUEST = 499;
 export function settleCall(call: CallContext): void {
   if (call.settled) return;
   call.settled = true;
+  if (call.reservation) settleLimits(call, call.reservation);
   if (!call.metered || call.principal === null) return;
   const record = usageRecordOf(call, call.principal, call.services.clock());
   call.services.background.run("usage record", () => call.services.usage.record(record));
+}
+
+/**
+ * The reservation gives way to what the call really used: its slot is freed, its hold becomes
+ * its cost, TPM is corrected. Off the response path, retried a few times: a settle that never
+ * lands leaves the hold to lapse (the budget errs on the safe side) and the record in Postgres,
+ * from which the window is rebuilt when Redis loses it.
+ */
+function settleLimits(call: CallContext, reservation: Reservation): void {
+  const { services } = call;
+  const usage = call.usage();
+  const actual = {
+    tokens: usage ? usage.inputTokens + usage.outputTokens : 0,
+    costNanoUsd: call.served && usage ? costOf(call.served, usage) : 0,
+  };
+  services.background.run("limits settle", async () => {
+    const crossings = await withRetries(() =>
+      services.limits.store.settle(reservation, actual, services.clock()),
+    );
+    for (const crossing of crossings) {
+      services.log.info("budget threshold crossed", {
+        budgetId: crossing.budget.id,
+        scope: crossing.budget.scope,
+        fraction: crossing.fraction,
+      });
+    }
+  });
+}
+
+async function withRetries<T>(task: () => Promise<T>): Promise<T> {
+  const delaysMs = [50, 250, 1_000];
+  for (const delay of delaysMs) {
+    try {
+      return await task();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return task();
 }
 
 export function costOf(deployment: Deployment, usage: Usage): number {

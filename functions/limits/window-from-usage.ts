@@ -1,0 +1,54 @@
+/**
+ * Postgres is the truth for spend: when Redis has no state for a budget (flushed, restarted, a
+ * new embedded instance, or idle past its window), the window is rebuilt from usage records,
+ * bucket by bucket, before the budget decides anything. Cold path only: a warm budget never
+ * reads SQL.
+ */
+import { and, eq, gte, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../../db/client.ts";
+import { usageRecords } from "../../db/schema/index.ts";
+import type { BudgetRule, LimitScope } from "./plan.ts";
+import { firstCountedBucket, WINDOW_SPECS } from "./windows.ts";
+
+const SCOPE_COLUMNS: Record<LimitScope, typeof usageRecords.orgId | typeof usageRecords.teamId> = {
+  ORG: usageRecords.orgId,
+  TEAM: usageRecords.teamId,
+  KEY: usageRecords.keyId,
+  AGENT: usageRecords.agentId,
+  GRANT: usageRecords.grantId,
+};
+
+export interface SpendBucket {
+  start: number;
+  /** Integer nano-USD as decimal text: sums can pass 2^53 on the way. */
+  nanoUsd: string;
+}
+
+export async function spendInWindow(
+  db: Database,
+  rule: BudgetRule,
+  now: number,
+): Promise<SpendBucket[]> {
+  const spec = WINDOW_SPECS[rule.window];
+  const conditions: SQL[] = [
+    eq(usageRecords.orgId, rule.orgId),
+    eq(SCOPE_COLUMNS[rule.scope], rule.scopeId),
+  ];
+  if (spec.windowMs > 0) {
+    const from = new Date(firstCountedBucket(spec, now));
+    conditions.push(gte(usageRecords.createdAt, from));
+  }
+  // bucketMs comes from a fixed table, never from a client, so it is inlined as a number.
+  const start =
+    spec.windowMs > 0
+      ? sql<string>`(floor(extract(epoch from ${usageRecords.createdAt}) * 1000 / ${sql.raw(String(spec.bucketMs))}) * ${sql.raw(String(spec.bucketMs))})::bigint::text`
+      : sql<string>`'0'`;
+  const rows = await db
+    .select({ start, nanoUsd: sql<string>`sum(${usageRecords.costNanoUsd})::text` })
+    .from(usageRecords)
+    .where(and(...conditions))
+    .groupBy(sql`1`);
+  return rows
+    .filter((row) => row.nanoUsd !== null && row.nanoUsd !== "0")
+    .map((row) => ({ start: Number(row.start), nanoUsd: String(row.nanoUsd) }));
+}
