@@ -124,8 +124,14 @@ export function parseJsonBody(text: string, provider: string): unknown {
   }
 }
 
-/** A short quote of upstream text for error messages. */
-export function snippet(text: string, max = 200): string {
+/**
+ * The most of an upstream's text a client error quotes: enough for any real explanation (OpenAI's
+ * longest run to about 250 characters), not enough to relay a page of whatever answered.
+ */
+export const MAX_QUOTED_CHARS = 300;
+
+/** A short quote of upstream text for error messages: whitespace flattened, cut to `max`. */
+export function snippet(text: string, max = MAX_QUOTED_CHARS): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
