@@ -16,9 +16,9 @@ import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
-import { guardUpstreamFetch } from "./security/guarded-fetch.ts";
 import { createKeyring, type Keyring } from "./security/keyring.ts";
 import { resolveHostWithDns } from "./security/resolve-host.ts";
+import { createUpstreamFetch } from "./security/upstream-fetch.ts";
 import type { ResolveHost } from "./security/upstream-url.ts";
 
 export interface Services {
@@ -57,6 +57,11 @@ export interface StartOptions {
 export async function startServices(config: Config, options: StartOptions = {}): Promise<Services> {
   const log = options.log ?? createLogger({});
   const resolveHost = options.resolveHost ?? resolveHostWithDns;
+  const upstreamFetch = await createUpstreamFetch({
+    fetch: options.fetch,
+    allowPrivate: config.allowPrivateUpstreams,
+    resolveHost,
+  });
   const secrets = await resolveSecrets({
     dataDir: config.dataDir,
     masterKey: config.masterKey,
@@ -111,10 +116,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring }),
     models: createModelDirectory({ db: sql.db, keyring, config }),
     usage,
-    fetch: guardUpstreamFetch(options.fetch ?? globalThis.fetch.bind(globalThis), {
-      allowPrivate: config.allowPrivateUpstreams,
-      resolveHost,
-    }),
+    fetch: upstreamFetch,
     resolveHost,
     generatedMasterKey:
       secrets.masterKeyGenerated && secrets.masterKeyFile
