@@ -22,9 +22,9 @@ import { createLimitsStore, type LimitsStore } from "./limits/limits-store.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
-import { guardUpstreamFetch } from "./security/guarded-fetch.ts";
 import { createKeyring, type Keyring } from "./security/keyring.ts";
 import { resolveHostWithDns } from "./security/resolve-host.ts";
+import { createUpstreamFetch } from "./security/upstream-fetch.ts";
 import type { ResolveHost } from "./security/upstream-url.ts";
 
 export interface Services {
@@ -81,6 +81,11 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const log = options.log ?? createLogger({});
   const clock = options.clock ?? Date.now;
   const resolveHost = options.resolveHost ?? resolveHostWithDns;
+  const upstreamFetch = await createUpstreamFetch({
+    fetch: options.fetch,
+    allowPrivate: config.allowPrivateUpstreams,
+    resolveHost,
+  });
   const secrets = await resolveSecrets({
     dataDir: config.dataDir,
     masterKey: config.masterKey,
@@ -154,10 +159,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     models: createModelDirectory({ db: sql.db, keyring, config }),
     limits,
     usage,
-    fetch: guardUpstreamFetch(options.fetch ?? globalThis.fetch.bind(globalThis), {
-      allowPrivate: config.allowPrivateUpstreams,
-      resolveHost,
-    }),
+    fetch: upstreamFetch,
     resolveHost,
     generatedMasterKey:
       secrets.masterKeyGenerated && secrets.masterKeyFile

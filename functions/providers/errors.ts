@@ -119,10 +119,16 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-/** Removes a secret from text an upstream sent back (some echo the key they rejected). */
-export function redactSecret(text: string, secret: string | null): string {
-  if (secret === null || secret.length < 8) return text;
-  return text.split(secret).join("[redacted]");
+/**
+ * Removes secrets from text an upstream sent back (some echo the key they rejected). Secrets
+ * shorter than 8 characters are left: redacting them would mangle ordinary words.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let redacted = text;
+  for (const secret of secrets) {
+    if (secret.length >= 8) redacted = redacted.split(secret).join("[redacted]");
+  }
+  return redacted;
 }
 
 function isNamedError(value: unknown, name: string): boolean {

@@ -9,21 +9,64 @@ export interface UpstreamRequest {
   body: string;
 }
 
-/** Sends the request; a rejected fetch becomes a timeout, abort or network ProviderError. */
+/**
+ * Sends the request; a rejected fetch becomes a timeout, abort or network ProviderError.
+ *
+ * Redirects are never followed: the SSRF guard vetted this URL, not wherever an upstream points
+ * next, and a followed redirect would carry the provider's headers (config.headers, which are
+ * credentials) and the request body to that place. A 3xx answer is an upstream error instead.
+ */
 export async function sendUpstream(
   request: UpstreamRequest,
   options: CallOptions,
   provider: string,
 ): Promise<Response> {
+  let response: Response;
   try {
-    return await options.fetch(request.url, {
+    response = await options.fetch(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
       signal: options.signal,
+      redirect: "manual",
     });
   } catch (error) {
     throw providerErrorFromFailure(error, options.signal, provider);
+  }
+  if (isRedirect(response)) throw redirectRefused(response, request.url, provider);
+  return response;
+}
+
+/** Node, Bun and Deno hand back the 3xx itself; a browser-like fetch an opaque redirect. */
+function isRedirect(response: Response): boolean {
+  return response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400);
+}
+
+/**
+ * A redirect as a ProviderError. Its body is not read, let alone quoted; the message names only
+ * the origin it pointed at, which is what an operator needs to correct the base URL (the common
+ * case is http:// redirected to https://). Retryable, so the next deployment is tried: the
+ * router never calls the same deployment twice, and another deployment may well answer.
+ */
+function redirectRefused(response: Response, requestUrl: string, provider: string): ProviderError {
+  response.body?.cancel().catch(() => undefined);
+  const target = locationOrigin(response.headers.get("location"), requestUrl);
+  const status = response.status === 0 ? "a redirect" : `${response.status}`;
+  return new ProviderError({
+    kind: "upstream_http",
+    message: `Provider '${provider}' answered ${status}${target ? ` to ${target}` : ""}; redirects are not followed, so the provider's base URL must name the final address.`,
+    status: response.status === 0 ? 502 : response.status,
+    retryable: true,
+  });
+}
+
+function locationOrigin(location: string | null, base: string): string | null {
+  if (location === null) return null;
+  try {
+    const origin = new URL(location, base).origin;
+    return origin === "null" ? null : origin;
+  } catch {
+    return null;
   }
 }
 
@@ -81,8 +124,14 @@ export function parseJsonBody(text: string, provider: string): unknown {
   }
 }
 
-/** A short quote of upstream text for error messages. */
-export function snippet(text: string, max = 200): string {
+/**
+ * The most of an upstream's text a client error quotes: enough for any real explanation (OpenAI's
+ * longest run to about 250 characters), not enough to relay a page of whatever answered.
+ */
+export const MAX_QUOTED_CHARS = 300;
+
+/** A short quote of upstream text for error messages: whitespace flattened, cut to `max`. */
+export function snippet(text: string, max = MAX_QUOTED_CHARS): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }

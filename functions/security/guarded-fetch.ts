@@ -3,10 +3,11 @@
  * answer can change afterwards (or be made to): where private upstreams are refused, every
  * provider call re-checks where its host resolves now, with the verdict cached briefly so a warm
  * host costs no lookup. A refused call fails like a connection that could not be made (502, and
- * the next deployment is tried).
+ * the next deployment is tried). Redirects are never followed: they would lead past this check.
  *
- * What remains is the window between this lookup and the one fetch makes itself; closing it needs
- * a connect-time hook, which only Node's undici offers. Noted for the providers issue.
+ * What remains is the window between this lookup and the one fetch makes itself. On Node the
+ * transport closes it (node-connect-guard.ts checks the address it connects to); Bun and Deno
+ * have no such hook (upstream-fetch.ts).
  */
 import { checkUpstreamUrl, type ResolveHost } from "./upstream-url.ts";
 
@@ -43,7 +44,7 @@ export function guardUpstreamFetch(
     const url = input instanceof Request ? input.url : String(input);
     const refusal = await refusalFor(url);
     if (refusal) throw new UpstreamRefusedError(`refused: ${refusal}`);
-    return fetchImpl(input, init);
+    return fetchImpl(input, { ...init, redirect: "manual" });
   };
   return guarded as typeof fetch;
 }

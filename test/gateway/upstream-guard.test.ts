@@ -1,10 +1,16 @@
 /**
  * Where private upstreams are refused (production), a provider whose hostname resolved to a
  * public address when it was created, but to a private one now, is not called: the SSRF guard
- * runs again at call time (functions/security/guarded-fetch.ts).
+ * runs again at call time (functions/security/guarded-fetch.ts). A provider that redirects is
+ * not followed (functions/providers/http.ts): the guard vetted its URL, not the redirect's.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
+import {
+  REDIRECT_BODY,
+  type RedirectingServer,
+  startRedirectingServer,
+} from "../fakes/redirect-server.ts";
 import {
   createOpenAICompatibleProvider,
   createOrgWithKey,
@@ -14,6 +20,8 @@ import {
 
 const PUBLIC_ADDRESS = "93.184.216.34";
 let upstream: FakeOpenAI;
+/** Answers every call with a 307 to the fake upstream on 127.0.0.1. */
+let redirector: RedirectingServer;
 let gateway: TestGateway;
 let secret: string;
 /** What the fake DNS answers, by hostname; the tests change it. */
@@ -23,18 +31,38 @@ const contacted: string[] = [];
 
 beforeAll(async () => {
   upstream = await startFakeOpenAI();
+  redirector = await startRedirectingServer({
+    location: `${upstream.baseUrl}/chat/completions`,
+    status: 307,
+  });
   gateway = await startTestGateway({
     env: { NODE_ENV: "production", SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: "false" },
     resolveHost: async (hostname) => dns.get(hostname) ?? [],
-    // Stands in for the network: every *.upstream.test host is served by the fake upstream.
+    // Stands in for the network: redirecting.upstream.test is served by the redirector, every
+    // other *.upstream.test host by the fake upstream. Redirects are the platform fetch's own.
     fetch: (input, init) => {
       const url = new URL(String(input));
       contacted.push(url.hostname);
-      return fetch(`${upstream.baseUrl}${url.pathname.replace(/^\/v1/, "")}`, init);
+      const server = url.hostname === "redirecting.upstream.test" ? redirector : upstream;
+      return fetch(`${server.baseUrl}${url.pathname.replace(/^\/v1/, "")}`, init);
     },
   });
   const key = await createOrgWithKey(gateway);
   secret = key.secret;
+  dns.set("redirecting.upstream.test", [PUBLIC_ADDRESS]);
+  await gateway.admin(
+    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+    {
+      input: {
+        kind: "openai-compatible",
+        orgId: key.orgId,
+        name: "redirecting",
+        baseUrl: "http://redirecting.upstream.test/v1",
+        apiKey: "sk-upstream",
+        config: { headers: { "x-upstream-credential": "header-secret" } },
+      },
+    },
+  );
   for (const name of ["steady", "rebound"]) {
     dns.set(`${name}.upstream.test`, [PUBLIC_ADDRESS]);
     await createOpenAICompatibleProvider(gateway, {
@@ -48,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
+  await redirector?.close();
 });
 
 const ask = (provider: string) =>
@@ -73,4 +102,21 @@ it("refuses to call a provider whose host now resolves to a private address", as
 
   // The other provider, and the server, are unaffected.
   expect((await ask("steady")).status).toBe(200);
+});
+
+it("does not follow a provider's redirect: nothing reaches the address it points at", async () => {
+  const before = upstream.requests.length;
+  const response = await ask("redirecting");
+  expect(response.status).toBe(502);
+  expect(redirector.requests).toEqual(["/v1/chat/completions"]);
+  // Neither the request body nor the provider's headers (config.headers) went to 127.0.0.1.
+  expect(upstream.requests.length).toBe(before);
+});
+
+it("says the provider redirected, without quoting what the redirect answered", async () => {
+  const response = await ask("redirecting");
+  const body = (await response.json()) as { error: { message: string } };
+  expect(body.error.message).toContain("answered 307");
+  expect(body.error.message).toContain("redirects are not followed");
+  expect(body.error.message).not.toContain(REDIRECT_BODY);
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { providerErrorFromFailure, retryAfterMs } from "../../functions/providers/errors.ts";
-import { errorFromResponse } from "../../functions/providers/openai-compatible/errors.ts";
+import { MAX_QUOTED_CHARS } from "../../functions/providers/http.ts";
+import {
+  errorFromResponse,
+  errorFromStreamEvent,
+} from "../../functions/providers/openai-compatible/errors.ts";
 import { target } from "./helpers.ts";
 
 function openAIError(
@@ -67,8 +71,62 @@ describe("upstream error answers", () => {
   it("quotes a non-JSON error page briefly", async () => {
     const response = new Response(`<html>${"Bad gateway ".repeat(100)}</html>`, { status: 502 });
     const error = await errorFromResponse(response, target());
-    expect(error.message.length).toBeLessThan(300);
+    expect(error.message.length).toBeLessThanOrEqual(PREFIX.length + MAX_QUOTED_CHARS);
     expect(error.retryable).toBe(true);
+  });
+});
+
+/** What errorFromResponse puts before the quote, for target() answering 400. */
+const PREFIX = "Provider 'openai-test' answered 400: ";
+
+describe("what an upstream's error may put in front of the client", () => {
+  it("quotes at most a few hundred characters of the upstream's own message", async () => {
+    const error = await errorFromResponse(openAIError(400, "x".repeat(10_000)), target());
+    expect(error.message.length).toBeLessThanOrEqual(PREFIX.length + MAX_QUOTED_CHARS);
+    expect(error.message).toMatch(/^Provider 'openai-test' answered 400: x+\.\.\.$/);
+  });
+
+  it("quotes at most a few hundred characters of an error sent mid-stream", () => {
+    const error = errorFromStreamEvent({ error: { message: "y".repeat(10_000) } }, target());
+    expect(error?.message.length).toBeLessThan(100 + MAX_QUOTED_CHARS);
+  });
+
+  it("bounds the type, code and param it passes on", async () => {
+    const long = "p".repeat(5_000);
+    const error = await errorFromResponse(
+      openAIError(400, "bad", { type: long, code: long, param: long }),
+      target(),
+    );
+    for (const field of [error.type, error.code, error.param]) {
+      expect(field?.length).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it("leaves no part of the API key behind where the quote is cut", async () => {
+    const key = "sk-live-abcdefghijklmnop";
+    const message = `${"x".repeat(MAX_QUOTED_CHARS - 10)} ${key}`;
+    const error = await errorFromResponse(openAIError(401, message), target({ apiKey: key }));
+    expect(error.message).not.toContain(key.slice(0, 6));
+  });
+
+  it("never repeats a configured header value an upstream echoes back", async () => {
+    const credential = "gateway-credential-0123456789";
+    const response = openAIError(403, `Header x-gateway-auth=${credential} is not allowed`);
+    const error = await errorFromResponse(
+      response,
+      target({ config: { headers: { "x-gateway-auth": credential } } }),
+    );
+    expect(error.message).not.toContain(credential);
+    expect(error.message).toContain("[redacted]");
+  });
+
+  it("never repeats a secret in an error sent mid-stream", () => {
+    const key = "sk-live-abcdefghijklmnop";
+    const error = errorFromStreamEvent(
+      { error: { message: `key ${key} revoked` } },
+      target({ apiKey: key }),
+    );
+    expect(error?.message).not.toContain(key);
   });
 });
 

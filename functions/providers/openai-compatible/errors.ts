@@ -2,8 +2,12 @@
  * Upstream error answers → ProviderError. Follows OpenAI's error body
  * (`{"error":{"message","type","code","param"}}`) and tolerates the variants compatible servers
  * send (`{"error":"text"}`, `{"message"}`, `{"detail"}`, plain text).
+ *
+ * What reaches the client's error is a quote: the provider's secrets removed first, then cut to
+ * MAX_QUOTED_CHARS (in that order, so a cut never leaves half a key behind). Only answers from
+ * the vetted URL get here: redirects are refused before any body is read (../http.ts).
  */
-import { isRetryableStatus, ProviderError, redactSecret, retryAfterMs } from "../errors.ts";
+import { isRetryableStatus, ProviderError, redactSecrets, retryAfterMs } from "../errors.ts";
 import { readBoundedText, snippet } from "../http.ts";
 import type { ProviderTarget } from "../types.ts";
 import { upstreamErrorSchema } from "./wire.ts";
@@ -26,15 +30,12 @@ export async function errorFromResponse(
   const explanation = details.message ?? (response.statusText || "no explanation");
   return new ProviderError({
     kind: "upstream_http",
-    message: redactSecret(
-      `Provider '${target.name}' answered ${response.status}: ${explanation}`,
-      target.apiKey,
-    ),
+    message: `Provider '${target.name}' answered ${response.status}: ${quote(explanation, target)}`,
     status: response.status,
     retryable: isRetryableStatus(response.status),
-    type: details.type,
-    code: details.code,
-    param: details.param,
+    type: quoteField(details.type, target),
+    code: quoteField(details.code, target),
+    param: quoteField(details.param, target),
     retryAfterMs: retryAfterMs(response.headers),
   });
 }
@@ -52,15 +53,12 @@ export function errorFromStreamEvent(
   const status = Number.isInteger(numericCode) && numericCode >= 400 ? numericCode : 500;
   return new ProviderError({
     kind: "upstream_http",
-    message: redactSecret(
-      `Provider '${target.name}' failed mid-stream: ${details.message ?? "no explanation"}`,
-      target.apiKey,
-    ),
+    message: `Provider '${target.name}' failed mid-stream: ${quote(details.message ?? "no explanation", target)}`,
     status,
     retryable: isRetryableStatus(status),
-    type: details.type,
-    code: details.code,
-    param: details.param,
+    type: quoteField(details.type, target),
+    code: quoteField(details.code, target),
+    param: quoteField(details.param, target),
   });
 }
 
@@ -70,7 +68,7 @@ function errorDetails(text: string): ErrorDetails {
     json = JSON.parse(text);
   } catch {
     return {
-      message: text.trim() === "" ? null : snippet(text),
+      message: text.trim() === "" ? null : text,
       type: null,
       code: null,
       param: null,
@@ -84,7 +82,32 @@ function errorDetails(text: string): ErrorDetails {
       if (typeof value === "string") return { message: value, type: null, code: null, param: null };
     }
   }
-  return { message: snippet(text), type: null, code: null, param: null };
+  return { message: text, type: null, code: null, param: null };
+}
+
+/** Upstream text as a client may see it: secrets removed, then cut short. */
+function quote(text: string, target: ProviderTarget): string {
+  return snippet(redactSecrets(text, secretsOf(target)));
+}
+
+/** The short fields (type, code, param) are quoted too, under a tighter bound. */
+function quoteField(value: string | null, target: ProviderTarget): string | null {
+  return value === null ? null : snippet(redactSecrets(value, secretsOf(target)), 100);
+}
+
+/**
+ * What an upstream could echo back that is a credential: the API key and the values of the
+ * provider's extra headers (config.headers often carry auth for gateways in front of a model).
+ */
+function secretsOf(target: ProviderTarget): string[] {
+  const secrets = target.apiKey === null ? [] : [target.apiKey];
+  const headers: unknown = target.config.headers;
+  if (typeof headers === "object" && headers !== null) {
+    for (const value of Object.values(headers)) {
+      if (typeof value === "string") secrets.push(value);
+    }
+  }
+  return secrets;
 }
 
 function detailsOf(error: string | Record<string, unknown>): ErrorDetails {

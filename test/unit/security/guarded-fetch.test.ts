@@ -8,10 +8,12 @@ function setup(allowPrivate = false) {
   const answers = new Map<string, string[]>([["api.example.test", ["93.184.216.34"]]]);
   const lookups: string[] = [];
   const sent: string[] = [];
+  const redirectModes: (RequestRedirect | undefined)[] = [];
   const clock = { now: 0 };
   const guarded = guardUpstreamFetch(
-    async (input) => {
+    async (input, init) => {
       sent.push(String(input));
+      redirectModes.push(init?.redirect);
       return new Response("ok");
     },
     {
@@ -23,7 +25,7 @@ function setup(allowPrivate = false) {
       },
     },
   );
-  return { guarded, answers, lookups, sent, clock };
+  return { guarded, answers, lookups, sent, redirectModes, clock };
 }
 
 describe("guardUpstreamFetch", () => {
@@ -51,6 +53,13 @@ describe("guardUpstreamFetch", () => {
     clock.now += 30_001;
     await guarded("http://api.example.test/v1/chat/completions");
     expect(sent).toHaveLength(1);
+  });
+
+  it("never lets the transport follow a redirect past the check", async () => {
+    const { guarded, redirectModes } = setup();
+    await guarded("http://api.example.test/v1/chat/completions", { redirect: "follow" });
+    await guarded("http://api.example.test/v1/chat/completions");
+    expect(redirectModes).toEqual(["manual", "manual"]);
   });
 
   it("is the plain fetch where private upstreams are allowed", async () => {

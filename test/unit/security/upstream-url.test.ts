@@ -49,6 +49,29 @@ describe("literal addresses in production", () => {
     ["loopback in hex", "http://0x7f000001/"],
     ["loopback in octal", "http://0177.0.0.1/"],
     ["loopback, short form", "http://127.1/"],
+    // Special-purpose ranges beyond RFC 1918 (IANA registry, as ipaddr.js names them).
+    ["benchmarking 198.18/15", "http://198.18.0.1/"],
+    ["benchmarking 198.18/15, top", "http://198.19.255.255/"],
+    ["multicast 224/4", "http://224.0.0.1/"],
+    ["multicast 224/4, top", "http://239.255.255.250/"],
+    ["reserved 240/4", "http://240.0.0.1/"],
+    ["reserved 240/4, top", "http://255.255.255.254/"],
+    ["the limited broadcast address", "http://255.255.255.255/"],
+    ["IETF protocol assignments 192.0.0/24", "http://192.0.0.170/"],
+    ["documentation 192.0.2/24", "http://192.0.2.1/"],
+    ["IPv6 multicast", "http://[ff02::1]/"],
+    ["Teredo 2001::/32", "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/"],
+    ["IPv6 documentation 2001:db8::/32", "http://[2001:db8::1]/"],
+    ["NAT64 local-use 64:ff9b:1::/48", "http://[64:ff9b:1::808:808]/"],
+    // IPv6 ranges that deliver to an embedded IPv4 address.
+    ["IPv4-mapped loopback, hex form", "http://[::ffff:7f00:1]/"],
+    ["IPv4-mapped 198.18/15", "http://[::ffff:198.18.0.1]/"],
+    ["IPv4-compatible loopback, hex form", "http://[::7f00:1]/"],
+    ["IPv4-translated private (RFC 6145)", "http://[::ffff:0:a00:1]/"],
+    ["NAT64 64:ff9b::/96 to loopback", "http://[64:ff9b::127.0.0.1]/"],
+    ["NAT64 64:ff9b::/96 to the metadata service", "http://[64:ff9b::a9fe:a9fe]/"],
+    ["6to4 2002::/16 to RFC 1918", "http://[2002:c0a8:101::1]/"],
+    ["6to4 2002::/16 to loopback", "http://[2002:7f00:1::]/"],
   ])("refuses %s (%s)", async (_label, raw) => {
     expect(await refused(raw)).toMatch(/private address/);
   });
@@ -62,8 +85,19 @@ describe("literal addresses in production", () => {
     ["169 outside link-local", "https://169.253.1.1/"],
     ["a public IPv6 address", "https://[2606:4700:4700::1111]/v1"],
     ["a public IPv4-mapped address", "https://[::ffff:8.8.8.8]/"],
+    ["just below 198.18/15", "https://198.17.255.255/"],
+    ["just above 198.18/15", "https://198.20.0.1/"],
+    ["just below 224/4", "https://223.255.255.255/"],
+    ["NAT64 64:ff9b::/96 to a public address", "https://[64:ff9b::808:808]/"],
+    ["6to4 2002::/16 to a public address", "https://[2002:808:808::1]/"],
   ])("accepts %s (%s)", async (_label, raw) => {
     expect(await refused(raw)).toBeNull();
+  });
+
+  it("names the range it refused, following an embedded IPv4 address", async () => {
+    expect(await refused("http://[64:ff9b::a9fe:a9fe]/")).toBe(
+      "baseUrl points at a private address (rfc6052 of linkLocal)",
+    );
   });
 
   it("does not ask DNS about an address literal", async () => {
@@ -183,14 +217,28 @@ describe("isPrivateAddress, on addresses as a resolver reports them", () => {
     "FD00::1",
     "fe80::1%eth0",
     "FE80::abcd",
+    "198.18.0.1",
+    "224.0.0.251",
+    "240.0.0.1",
+    "255.255.255.255",
+    "192.0.0.8",
+    "64:ff9b::7f00:1",
+    "64:ff9b::10.0.0.1",
+    "2002:a9fe:a9fe::1",
+    "::ffff:0:7f00:1",
+    "::7f00:1",
+    "not an address",
   ])("%s is private", (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
 
-  it.each(["8.8.8.8", "2001:4860:4860::8888", "::ffff:8.8.8.8", "64:ff9b::808:808"])(
-    "%s is public",
-    (address) => {
-      expect(isPrivateAddress(address)).toBe(false);
-    },
-  );
+  it.each([
+    "8.8.8.8",
+    "2001:4860:4860::8888",
+    "::ffff:8.8.8.8",
+    "64:ff9b::808:808",
+    "2002:808:808::1",
+  ])("%s is public", (address) => {
+    expect(isPrivateAddress(address)).toBe(false);
+  });
 });
