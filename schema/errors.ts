@@ -15,6 +15,21 @@ export function adminError(code: AdminErrorCode, message: string): GraphQLError 
   return new GraphQLError(message, { extensions: { code } });
 }
 
+/**
+ * Refusals of the request itself, before any resolver runs (document limits, transport rules).
+ * Codes follow graphql-yoga's own for the same phase; `http` carries the status yoga answers with
+ * (`spec: true` keeps it 200 for `application/json` clients, as yoga does for validation errors).
+ */
+export type RequestRefusalCode = "GRAPHQL_VALIDATION_FAILED" | "BAD_REQUEST";
+
+export function requestRefused(
+  code: RequestRefusalCode,
+  message: string,
+  http: { status: number; spec?: boolean },
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http } });
+}
+
 export const notFound = (what: string) => adminError("NOT_FOUND", `${what} not found`);
 export const badInput = (message: string) => adminError("BAD_USER_INPUT", message);
 export const conflict = (message: string) => adminError("CONFLICT", message);

@@ -1,6 +1,7 @@
 /**
  * The GraphQL server at /graphql. Errors are masked by default: only GraphQLErrors carrying an
  * `extensions.code` (see errors.ts) reach the client, everything else becomes "Unexpected error.".
+ * Before any resolver runs, a request passes the document limits (limits.ts).
  */
 import { createYoga } from "graphql-yoga";
 import type { Services } from "../functions/services.ts";
@@ -8,6 +9,7 @@ import { createAdminAuthenticator } from "./authenticate.ts";
 import type { GraphQLContext } from "./context.ts";
 import { codeOf, isGraphQLError, isInternalError, toClientError } from "./errors.ts";
 import { schema } from "./index.ts";
+import { documentLimitPlugins } from "./limits.ts";
 
 export interface AdminServerContext {
   requestId: string;
@@ -21,6 +23,7 @@ export function createAdminServer(services: Services) {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: !config.production,
+    plugins: documentLimitPlugins(),
     logging: {
       debug: () => {},
       info: () => {},
