@@ -1,15 +1,19 @@
 /**
  * The GraphQL server at /graphql. Errors are masked by default: only GraphQLErrors carrying an
  * `extensions.code` (see errors.ts) reach the client, everything else becomes "Unexpected error.".
- * Before any resolver runs, a request passes the document limits (limits.ts).
+ * Before any resolver runs, a request passes the document limits (limits.ts), the JSON-only rule
+ * for mutations and, in production, the schema-hiding rules; CORS is cors.ts's.
  */
 import { createYoga } from "graphql-yoga";
 import type { Services } from "../functions/services.ts";
 import { createAdminAuthenticator } from "./authenticate.ts";
 import type { GraphQLContext } from "./context.ts";
+import { corsFor } from "./cors.ts";
 import { codeOf, isGraphQLError, isInternalError, toClientError } from "./errors.ts";
 import { schema } from "./index.ts";
 import { documentLimitPlugins } from "./limits.ts";
+import { hideSchemaPlugins } from "./plugins/hide-schema.ts";
+import { jsonOnlyMutationsPlugin } from "./plugins/json-only-mutations.ts";
 
 export interface AdminServerContext {
   requestId: string;
@@ -22,8 +26,13 @@ export function createAdminServer(services: Services) {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: !config.production,
-    plugins: documentLimitPlugins(),
+    graphiql: config.graphqlIntrospection,
+    cors: corsFor(config.corsOrigins),
+    plugins: [
+      ...documentLimitPlugins(),
+      jsonOnlyMutationsPlugin(),
+      ...(config.graphqlIntrospection ? [] : hideSchemaPlugins()),
+    ],
     logging: {
       debug: () => {},
       info: () => {},
