@@ -23,6 +23,10 @@ export interface Config {
   encryptionKey: string | undefined;
   allowPrivateUpstreams: boolean;
   maxBodyBytes: number;
+  /** Whether /graphql answers introspection and serves GraphiQL (default: outside production). */
+  graphqlIntrospection: boolean;
+  /** Origins allowed to call /graphql from a browser; none means no CORS headers at all. */
+  corsOrigins: string[];
   /** Global provider credentials by provider kind, from OPENAI_API_KEY and friends. */
   providerApiKeys: Record<string, string>;
 }
@@ -55,6 +59,35 @@ const optionalString = z
 const blankAsAbsent = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
 
+/**
+ * `SWITCHYARD_CORS_ORIGINS=https://admin.example.com,https://ops.example.com`: each entry must be
+ * exactly an origin (scheme, host, optional port), so a typo cannot widen the list; `*` is refused.
+ */
+const originList = z.preprocess(
+  blankAsAbsent,
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    )
+    .pipe(
+      z.array(z.string().refine(isOrigin, "each entry must be an origin like https://host:port")),
+    )
+    .default([]),
+);
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   NODE_ENV: optionalString,
   VERCEL_ENV: optionalString,
@@ -71,6 +104,8 @@ const envSchema = z.object({
   MASTER_KEY: optionalString,
   ENCRYPTION_KEY: optionalString,
   SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: z.enum(["true", "false"]).optional(),
+  SWITCHYARD_GRAPHQL_INTROSPECTION: z.enum(["true", "false"]).optional(),
+  SWITCHYARD_CORS_ORIGINS: originList,
   SWITCHYARD_MAX_BODY_BYTES: z.preprocess(
     blankAsAbsent,
     z.coerce
@@ -124,6 +159,11 @@ export function loadConfig(env: Env): Config {
       ? e.SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS === "true"
       : !production,
     maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
+    // Production does not hand its schema to strangers; an operator may open it on purpose.
+    graphqlIntrospection: e.SWITCHYARD_GRAPHQL_INTROSPECTION
+      ? e.SWITCHYARD_GRAPHQL_INTROSPECTION === "true"
+      : !production,
+    corsOrigins: e.SWITCHYARD_CORS_ORIGINS,
     providerApiKeys,
   };
 }

@@ -7,6 +7,7 @@ import ValidationPlugin from "@pothos/plugin-validation";
 import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
 import type { AdminRole, GraphQLContext } from "./context.ts";
 import { adminError } from "./errors.ts";
+import { decodeUuidGlobalId } from "./global-id.ts";
 
 const ROLE_RANK: Record<AdminRole, number> = { VIEWER: 1, ADMIN: 2, OWNER: 3 };
 
@@ -30,7 +31,7 @@ export const builder = new SchemaBuilder<{
 }>({
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, SimpleObjectsPlugin, RelayPlugin, ValidationPlugin],
-  relay: {},
+  relay: { decodeGlobalID: decodeUuidGlobalId },
   validation: {
     validationError: (result) =>
       adminError(

@@ -15,6 +15,21 @@ export function adminError(code: AdminErrorCode, message: string): GraphQLError 
   return new GraphQLError(message, { extensions: { code } });
 }
 
+/**
+ * Refusals of the request itself, before any resolver runs (document limits, transport rules).
+ * Codes follow graphql-yoga's own for the same phase; `http` carries the status yoga answers with
+ * (`spec: true` keeps it 200 for `application/json` clients, as yoga does for validation errors).
+ */
+export type RequestRefusalCode = "GRAPHQL_VALIDATION_FAILED" | "BAD_REQUEST";
+
+export function requestRefused(
+  code: RequestRefusalCode,
+  message: string,
+  http: { status: number; spec?: boolean },
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http } });
+}
+
 export const notFound = (what: string) => adminError("NOT_FOUND", `${what} not found`);
 export const badInput = (message: string) => adminError("BAD_USER_INPUT", message);
 export const conflict = (message: string) => adminError("CONFLICT", message);
@@ -43,4 +58,49 @@ export function explainWriteError(
   if (state === "23505") throw conflict(meaning.conflict);
   if (state === "23503") throw notFound(meaning.missing);
   throw error;
+}
+
+/**
+ * What the client sees for any error (yoga's maskError): ours (with a code), and the ones
+ * graphql-js or Pothos raise about the request itself (syntax, input coercion, invalid global ids)
+ * as BAD_USER_INPUT, keeping yoga's `http` extension so a syntax error stays a 400. Anything else
+ * (a driver error, a bug) becomes the generic message with INTERNAL_SERVER_ERROR.
+ */
+export function toClientError(error: unknown, genericMessage: string): GraphQLError {
+  if (isGraphQLError(error)) {
+    const original = error.originalError;
+    const code = codeOf(error) ?? (isGraphQLError(original) ? codeOf(original) : undefined);
+    const aboutTheRequest = !original || isGraphQLError(original);
+    if (code || aboutTheRequest) {
+      return new GraphQLError(error.message, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { ...error.extensions, code: code ?? "BAD_USER_INPUT" },
+      });
+    }
+  }
+  return new GraphQLError(genericMessage, { extensions: { code: INTERNAL } });
+}
+
+const INTERNAL = "INTERNAL_SERVER_ERROR";
+
+export function isInternalError(error: GraphQLError): boolean {
+  return codeOf(error) === INTERNAL;
+}
+
+/**
+ * GraphQL errors are recognised by shape, not `instanceof` alone: the executor and our resolvers
+ * can hold different copies of graphql-js (its CJS and ESM builds), whose classes differ.
+ */
+export function isGraphQLError(error: unknown): error is GraphQLError {
+  return (
+    error instanceof GraphQLError ||
+    // Pothos' own errors (PothosValidationError...) subclass GraphQLError under other names.
+    (error instanceof Error && "extensions" in error && "originalError" in error)
+  );
+}
+
+export function codeOf(error: GraphQLError): string | undefined {
+  const code = error.extensions?.code;
+  return typeof code === "string" ? code : undefined;
 }

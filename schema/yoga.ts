@@ -1,13 +1,19 @@
 /**
  * The GraphQL server at /graphql. Errors are masked by default: only GraphQLErrors carrying an
  * `extensions.code` (see errors.ts) reach the client, everything else becomes "Unexpected error.".
+ * Before any resolver runs, a request passes the document limits (limits.ts), the JSON-only rule
+ * for mutations and, in production, the schema-hiding rules; CORS is cors.ts's.
  */
-import { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
 import type { Services } from "../functions/services.ts";
 import { createAdminAuthenticator } from "./authenticate.ts";
 import type { GraphQLContext } from "./context.ts";
+import { corsFor } from "./cors.ts";
+import { codeOf, isGraphQLError, isInternalError, toClientError } from "./errors.ts";
 import { schema } from "./index.ts";
+import { documentLimitPlugins } from "./limits.ts";
+import { hideSchemaPlugins } from "./plugins/hide-schema.ts";
+import { jsonOnlyMutationsPlugin } from "./plugins/json-only-mutations.ts";
 
 export interface AdminServerContext {
   requestId: string;
@@ -15,24 +21,37 @@ export interface AdminServerContext {
 
 export function createAdminServer(services: Services) {
   const authenticate = createAdminAuthenticator(services);
+  const { log, config } = services;
   return createYoga<AdminServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: !services.config.production,
+    graphiql: config.graphqlIntrospection,
+    cors: corsFor(config.corsOrigins),
+    plugins: [
+      ...documentLimitPlugins(),
+      jsonOnlyMutationsPlugin(),
+      ...(config.graphqlIntrospection ? [] : hideSchemaPlugins()),
+    ],
     logging: {
       debug: () => {},
       info: () => {},
-      warn: (...args) => services.log.warn("graphql", { detail: String(args[0]) }),
-      error: (...args) => services.log.error("graphql", { detail: String(args[0]) }),
+      warn: (...args) => log.warn("graphql", { detail: String(args[0]) }),
+      // yoga logs here only what it has just passed to maskError below, which logs it once at
+      // the level it deserves; echoing it would put clients' mistakes (and their documents'
+      // text) in the error log.
+      error: () => {},
     },
     maskedErrors: {
       maskError: (error, message) => {
-        const masked = maskUnlessCoded(error, message);
-        if (masked.message === message) {
-          // Only what the client cannot see is worth a log line; its own mistakes are not.
+        const masked = toClientError(error, message);
+        if (isInternalError(masked)) {
           const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
-          services.log.error("graphql resolver failed", { error: original });
+          log.error("graphql resolver failed", { error: original });
+        } else {
+          // A client's own mistake: worth a debug line, never its message, which can quote the
+          // document's literals (`found String "…"`).
+          log.debug("graphql request refused", { code: codeOf(masked), path: masked.path });
         }
         return masked;
       },
@@ -43,41 +62,4 @@ export function createAdminServer(services: Services) {
       viewer: await authenticate(request.headers),
     }),
   });
-}
-
-/**
- * Keeps errors a client can act on: ours (with a code), and the ones graphql-js or Pothos raise
- * about the request itself (input coercion, invalid global ids) as BAD_USER_INPUT. Anything else
- * (a driver error, a bug) becomes the generic message.
- *
- * GraphQL errors are recognised by shape, not `instanceof`: the executor and our resolvers can
- * hold different copies of graphql-js (its CJS and ESM builds), whose classes differ.
- */
-function maskUnlessCoded(error: unknown, message: string): Error {
-  if (isGraphQLError(error)) {
-    const original = error.originalError;
-    const code = codeOf(error) ?? (isGraphQLError(original) ? codeOf(original) : undefined);
-    const aboutTheRequest = !original || isGraphQLError(original);
-    if (code || aboutTheRequest) {
-      return new GraphQLError(error.message, {
-        nodes: error.nodes,
-        path: error.path,
-        extensions: { code: code ?? "BAD_USER_INPUT" },
-      });
-    }
-  }
-  return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
-}
-
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return (
-    error instanceof GraphQLError ||
-    // Pothos' own errors (PothosValidationError...) subclass GraphQLError under other names.
-    (error instanceof Error && "extensions" in error && "originalError" in error)
-  );
-}
-
-function codeOf(error: GraphQLError): string | undefined {
-  const code = error.extensions?.code;
-  return typeof code === "string" ? code : undefined;
 }

@@ -292,6 +292,40 @@ describe("error shapes", () => {
     expect(codesOf(badId)).toEqual(["BAD_USER_INPUT"]);
   });
 
+  describe("a global id whose id part is not a UUID", () => {
+    const notAUuid = (type: string) => Buffer.from(`${type}:not-a-uuid`).toString("base64");
+
+    it("is BAD_USER_INPUT in node(id:)", async () => {
+      const result = await gateway.graphql(`query ($id: ID!) { node(id: $id) { id } }`, {
+        id: notAUuid("Org"),
+      });
+      expect(codesOf(result)).toEqual(["BAD_USER_INPUT"]);
+    });
+
+    it("is BAD_USER_INPUT in org(id:)", async () => {
+      const result = await gateway.graphql(`query ($id: ID!) { org(id: $id) { id } }`, {
+        id: notAUuid("Org"),
+      });
+      expect(codesOf(result)).toEqual(["BAD_USER_INPUT"]);
+    });
+
+    it("is BAD_USER_INPUT as an input's orgId", async () => {
+      const result = await gateway.graphql(
+        `mutation ($orgId: ID!) { createTeam(input: { orgId: $orgId, name: "t" }) { team { id } } }`,
+        { orgId: notAUuid("Org") },
+      );
+      expect(codesOf(result)).toEqual(["BAD_USER_INPUT"]);
+    });
+
+    it("is BAD_USER_INPUT in nodes(ids:), even beside a good id", async () => {
+      const orgId = await createOrg("nodes-org");
+      const result = await gateway.graphql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, {
+        ids: [orgId, notAUuid("VirtualKey")],
+      });
+      expect(codesOf(result)).toEqual(["BAD_USER_INPUT"]);
+    });
+  });
+
   it("never leaks an internal message", async () => {
     const result = await gateway.graphql(
       `mutation { createTeam(input: { orgId: "T3JnOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA==", name: "t" }) { team { id } } }`,

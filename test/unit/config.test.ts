@@ -113,6 +113,18 @@ describe("defaults", () => {
     expect(config.upstashToken).toBeUndefined();
   });
 
+  it("answers GraphQL introspection outside production and refuses it in production", () => {
+    expect(loadConfig({}).graphqlIntrospection).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production", ...productionSecrets }).graphqlIntrospection).toBe(
+      false,
+    );
+  });
+
+  it("allows no browser origin to call /graphql", () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ SWITCHYARD_CORS_ORIGINS: " " }).corsOrigins).toEqual([]);
+  });
+
   it("allows private upstreams outside production and refuses them in production", () => {
     expect(loadConfig({}).allowPrivateUpstreams).toBe(true);
     expect(loadConfig({ NODE_ENV: "production", ...productionSecrets }).allowPrivateUpstreams).toBe(
@@ -144,6 +156,23 @@ describe("overrides", () => {
     );
   });
 
+  it("lets SWITCHYARD_GRAPHQL_INTROSPECTION override the default either way", () => {
+    const production = { NODE_ENV: "production", ...productionSecrets };
+    expect(
+      loadConfig({ ...production, SWITCHYARD_GRAPHQL_INTROSPECTION: "true" }).graphqlIntrospection,
+    ).toBe(true);
+    expect(loadConfig({ SWITCHYARD_GRAPHQL_INTROSPECTION: "false" }).graphqlIntrospection).toBe(
+      false,
+    );
+  });
+
+  it("reads SWITCHYARD_CORS_ORIGINS as a comma-separated list of origins", () => {
+    const config = loadConfig({
+      SWITCHYARD_CORS_ORIGINS: "https://admin.example.com, http://localhost:5173,",
+    });
+    expect(config.corsOrigins).toEqual(["https://admin.example.com", "http://localhost:5173"]);
+  });
+
   it("reads the store locations", () => {
     const config = loadConfig({
       DATABASE_URL: "postgres://db.example/switchyard",
@@ -168,6 +197,12 @@ describe("invalid environments", () => {
     ["SWITCHYARD_MAX_BODY_BYTES", "100"],
     ["SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS", "yes"],
     ["SWITCHYARD_SQL_DRIVER", "mysql"],
+    ["SWITCHYARD_GRAPHQL_INTROSPECTION", "yes"],
+    ["SWITCHYARD_CORS_ORIGINS", "*"],
+    ["SWITCHYARD_CORS_ORIGINS", "admin.example.com"],
+    ["SWITCHYARD_CORS_ORIGINS", "https://admin.example.com/"],
+    ["SWITCHYARD_CORS_ORIGINS", "https://admin.example.com/app"],
+    ["SWITCHYARD_CORS_ORIGINS", "https://admin.example.com,ftp://files.example.com"],
   ])("refuses %s=%s and names the variable", (variable, value) => {
     expect(configError({ [variable]: value }).message).toContain(variable);
   });

@@ -1,0 +1,59 @@
+/**
+ * Bounds on the shape of a GraphQL document, checked while parsing and validating, so an
+ * over-limit document is refused before any resolver runs and before the bearer token is even
+ * looked up (yoga builds the context, and so authenticates, only after validation).
+ *
+ * The checks are graphql-armor's (escape.tech), each a small envelop plugin. Their own errors
+ * carry no code and read "Syntax Error: …"; every refusal here is rethrown as one
+ * GRAPHQL_VALIDATION_FAILED error instead, the code yoga gives any other invalid document.
+ */
+import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import type { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import { requestRefused } from "./errors.ts";
+
+export const DOCUMENT_LIMITS = {
+  /**
+   * Lexer tokens per document; parsing stops at the first one past it, so a 200k-alias document
+   * costs no more than a small one. Variables do not count; the introspection query GraphiQL
+   * sends is under 200 tokens.
+   */
+  tokens: 1000,
+  /**
+   * Selection depth; introspection (`__schema`) is exempt. The deepest path today is 4
+   * (viewer → org → virtualKeys → team → name); relay connections add two levels per hop.
+   */
+  depth: 10,
+  /** Aliased fields per operation, `__typename` included (graphql-armor exempts it by default). */
+  aliases: 30,
+  directives: 20,
+  /**
+   * graphql-armor's cost: 1 per scalar, 2 per object, times 1.5 per level; introspection exempt.
+   * A dashboard's whole-org query costs about 100; thirty aliased copies of
+   * `orgs { virtualKeys { …ten fields… } }` cost over 1000 and are refused.
+   */
+  cost: 1000,
+} as const;
+
+export function documentLimitPlugins(): Plugin[] {
+  const refuse = [
+    (_context: unknown, error: GraphQLError) => {
+      throw requestRefused(
+        "GRAPHQL_VALIDATION_FAILED",
+        error.message.replace(/^Syntax Error: /, "Document refused: "),
+        { status: 400, spec: true },
+      );
+    },
+  ];
+  return [
+    maxTokensPlugin({ n: DOCUMENT_LIMITS.tokens, onReject: refuse }),
+    maxDepthPlugin({ n: DOCUMENT_LIMITS.depth, onReject: refuse }),
+    maxAliasesPlugin({ n: DOCUMENT_LIMITS.aliases, allowList: [], onReject: refuse }),
+    maxDirectivesPlugin({ n: DOCUMENT_LIMITS.directives, onReject: refuse }),
+    costLimitPlugin({ maxCost: DOCUMENT_LIMITS.cost, onReject: refuse }),
+  ];
+}

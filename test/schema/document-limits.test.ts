@@ -1,0 +1,122 @@
+/**
+ * The admin API refuses documents past its limits (schema/limits.ts) before running them, and
+ * before looking at the token: a refusal is a GRAPHQL_VALIDATION_FAILED error with no `data`,
+ * where an executed request would have `data` (null or not).
+ */
+import { getIntrospectionQuery } from "graphql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestGateway, type TestGateway } from "../support/gateway.ts";
+
+let gateway: TestGateway;
+let viewerToken: string;
+beforeAll(async () => {
+  gateway = await startTestGateway();
+  const { createOrg } = await gateway.admin<{ createOrg: { org: { id: string } } }>(
+    `mutation { createOrg(input: { name: "limits" }) { org { id } } }`,
+  );
+  const { createAdminToken } = await gateway.admin<{ createAdminToken: { secret: string } }>(
+    `mutation ($orgId: ID!) {
+      createAdminToken(input: { orgId: $orgId, role: VIEWER, name: "viewer" }) { secret }
+    }`,
+    { orgId: createOrg.org.id },
+  );
+  viewerToken = createAdminToken.secret;
+});
+afterAll(() => gateway?.close());
+
+const aliased = (count: number, selection: string) =>
+  `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${selection}`).join(" ")} }`;
+
+function expectRefused(
+  result: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> },
+  limit: RegExp,
+) {
+  expect(result.data).toBeUndefined();
+  expect(result.errors).toHaveLength(1);
+  expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  expect(result.errors?.[0]?.message).toMatch(limit);
+}
+
+describe("documents past a limit", () => {
+  it("refuses 1,000 aliased org lists from a VIEWER token without running them", async () => {
+    const result = await gateway.graphql(aliased(1000, "orgs { id }"), {}, viewerToken);
+    expectRefused(result, /^Document refused: Token limit of 1000 exceeded/);
+  });
+
+  it("refuses 200,000 aliased __typename sent without any token", async () => {
+    const result = await gateway.graphql(aliased(200_000, "__typename"), {}, "");
+    expectRefused(result, /Token limit of 1000 exceeded/);
+  });
+
+  it("refuses more than 30 aliases, __typename included, even in a short document", async () => {
+    expectRefused(
+      await gateway.graphql(aliased(31, "__typename"), {}, viewerToken),
+      /^Document refused: Aliases limit of 30 exceeded, found 31/,
+    );
+  });
+
+  it("refuses a selection nested deeper than 10 levels", async () => {
+    const names = "abcdefghijk".split("");
+    const deep = names.reduceRight((inner, name) => `${name} { ${inner} }`, "id");
+    expectRefused(
+      await gateway.graphql(`{ ${deep} }`, {}, viewerToken),
+      /^Document refused: Query depth limit of 10 exceeded/,
+    );
+  });
+
+  it("refuses more than 20 directives", async () => {
+    const directives = Array.from({ length: 21 }, () => "@include(if: true)").join(" ");
+    expectRefused(
+      await gateway.graphql(`{ __typename ${directives} }`, {}, viewerToken),
+      /^Document refused: Directives limit of 20 exceeded, found 21/,
+    );
+  });
+
+  it("refuses a valid query whose cost is past 1000, though each alias alone is cheap", async () => {
+    const keys = `orgs { virtualKeys { id name prefix createdAt expiresAt revokedAt rpm tpm models
+      team { id name } } }`;
+    expectRefused(
+      await gateway.graphql(aliased(30, keys), {}, viewerToken),
+      /^Document refused: Query Cost limit of 1000 exceeded/,
+    );
+  });
+
+  it("refuses an unauthenticated over-limit document as over the limit, not as unauthenticated", async () => {
+    expectRefused(await gateway.graphql(aliased(31, "orgs { id }"), {}, ""), /Aliases limit/);
+  });
+});
+
+describe("documents within the limits", () => {
+  it("runs thirty aliases", async () => {
+    const result = await gateway.graphql<Record<string, unknown>>(
+      aliased(30, "__typename"),
+      {},
+      viewerToken,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(Object.keys(result.data ?? {})).toHaveLength(30);
+  });
+
+  it("answers the introspection query GraphiQL sends, which is exempt from depth and cost", async () => {
+    const result = await gateway.graphql<{ __schema: { queryType: { name: string } } }>(
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        inputValueDeprecation: true,
+      }),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.__schema.queryType.name).toBe("Query");
+  });
+
+  it("answers the README's usage query", async () => {
+    const { createOrg } = await gateway.admin<{ createOrg: { org: { id: string } } }>(
+      `mutation { createOrg(input: { name: "usage" }) { org { id } } }`,
+    );
+    const data = await gateway.admin<{ usage: unknown[] }>(
+      `query ($org: ID!) { usage(filter: {orgId: $org, from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"}, groupBy: [PROVIDER, MODEL]) { provider model requests inputTokens outputTokens costUsd } }`,
+      { org: createOrg.org.id },
+    );
+    expect(data.usage).toEqual([]);
+  });
+});
