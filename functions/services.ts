@@ -12,7 +12,7 @@ import {
   type VirtualKeyAuthenticator,
 } from "./auth/virtual-keys.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import {
   announceLimitsChange,
   createLimitsConfig,
@@ -77,7 +77,26 @@ export interface StartOptions {
  */
 const LEASE_MS = 15 * 60_000;
 
+/**
+ * Counters that live in one process cannot hold a budget or a rate limit across instances, and a
+ * PGlite folder is not a database a fleet can share: production names real stores or stops.
+ */
+export function refuseEmbeddedStoresInProduction(config: Config, options: StartOptions): void {
+  if (!config.production) return;
+  if (!options.sql && !config.databaseUrl) {
+    throw new ConfigError(
+      "In production Switchyard needs DATABASE_URL: the embedded PGlite database lives in one process's folder and is for development only.",
+    );
+  }
+  if (!options.redis && !config.redisUrl && !config.upstashUrl) {
+    throw new ConfigError(
+      "In production Switchyard needs UPSTASH_REDIS_REST_URL and _TOKEN, or REDIS_URL: the embedded Redis keeps rate limits and budgets in one process, so instances could jointly overspend.",
+    );
+  }
+}
+
 export async function startServices(config: Config, options: StartOptions = {}): Promise<Services> {
+  refuseEmbeddedStoresInProduction(config, options);
   const log = options.log ?? createLogger({});
   const clock = options.clock ?? Date.now;
   const resolveHost = options.resolveHost ?? resolveHostWithDns;
