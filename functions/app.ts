@@ -3,6 +3,7 @@
  * Vercel) serves unchanged. Routes only; each route's work lives in its own module.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { createAdminServer } from "../schema/yoga.ts";
 import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
 import { listModels } from "./gateway/endpoints/models.ts";
@@ -31,6 +32,25 @@ export function createApp(services: Services): App {
 
   app.get("/health", () => healthResponse());
   app.get("/ready", () => readinessResponse(services));
+  // yoga reads the whole body before parsing: bound it here, as /v1/* bounds its own.
+  app.use(
+    "/graphql",
+    bodyLimit({
+      maxSize: services.config.maxBodyBytes,
+      onError: (c) =>
+        c.json(
+          {
+            errors: [
+              {
+                message: `The request body is larger than the limit of ${services.config.maxBodyBytes} bytes.`,
+                extensions: { code: "BAD_REQUEST" },
+              },
+            ],
+          },
+          413,
+        ),
+    }),
+  );
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) =>
     admin.fetch(c.req.raw, { requestId: c.get("requestId") }),
   );

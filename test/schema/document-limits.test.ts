@@ -120,3 +120,19 @@ describe("documents within the limits", () => {
     expect(data.usage).toEqual([]);
   });
 });
+
+describe("bodies past the size limit", () => {
+  it("are answered 413 before yoga reads them", async () => {
+    const limit = gateway.services.config.maxBodyBytes;
+    const response = await gateway.app.fetch(
+      new Request("http://switchyard.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ __typename }`, padding: "x".repeat(limit) }),
+      }),
+    );
+    expect(response.status).toBe(413);
+    const body = await response.json();
+    expect(body.errors[0].message).toContain(String(limit));
+  });
+});
