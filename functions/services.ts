@@ -15,6 +15,7 @@ import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
+import { sealLegacyProviderHeaders } from "./routing/provider-headers.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
 import { guardUpstreamFetch } from "./security/guarded-fetch.ts";
 import { createKeyring, type Keyring } from "./security/keyring.ts";
@@ -95,10 +96,16 @@ export async function startServices(config: Config, options: StartOptions = {}):
   });
   const outboxTimer = setInterval(() => {
     background.run("usage outbox drain", () => usage.drainOutbox());
+    background.run("seal provider headers kept in clear", () =>
+      sealLegacyProviderHeaders(sql.db, keyring),
+    );
   }, 30_000);
   // Never keep a process alive just to drain; serverless instances drain on their next call.
   if (typeof outboxTimer === "object" && "unref" in outboxTimer) outboxTimer.unref();
   background.run("usage outbox drain", () => usage.drainOutbox());
+  background.run("seal provider headers kept in clear", () =>
+    sealLegacyProviderHeaders(sql.db, keyring),
+  );
 
   return {
     config,
