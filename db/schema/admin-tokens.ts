@@ -20,7 +20,7 @@ export const adminTokens = pgTable("admin_tokens", {
   createdAt: createdAt(),
   /** Null: never expires. Checked on every request, like revokedAt. */
   expiresAt: instant("expires_at"),
-  /** Written lazily, at most about once a minute per token (schema/admin-token-usage.ts). */
+  /** Written lazily, at most about once a minute per token (schema/authenticate.ts). */
   lastUsedAt: instant("last_used_at"),
   revokedAt: instant("revoked_at"),
 });
