@@ -3,6 +3,7 @@
  * Nothing else in functions/ reads env variables, so every runtime entry passes its own env in.
  */
 import { z } from "zod";
+import { MIN_SECRET_LENGTH, secretWeakness } from "./security/secret-strength.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -130,6 +131,11 @@ export function loadConfig(env: Env): Config {
   if (production && !e.ENCRYPTION_KEY) {
     throw new ConfigError("ENCRYPTION_KEY is required in production");
   }
+  if (production) requireStrongSecrets(e.MASTER_KEY, e.ENCRYPTION_KEY);
+  else if (e.ENCRYPTION_KEY && Array.from(e.ENCRYPTION_KEY).length < MIN_SECRET_LENGTH) {
+    // Anywhere: the keyring cannot derive its keys from less, so say so now, not as a crash.
+    throw new ConfigError(`ENCRYPTION_KEY must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
   if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
     throw new ConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN go together");
   }
@@ -166,6 +172,27 @@ export function loadConfig(env: Env): Config {
     corsOrigins: e.SWITCHYARD_CORS_ORIGINS,
     providerApiKeys,
   };
+}
+
+const SECRET_ADVICE = "generate one, for example with `openssl rand -hex 32`";
+
+/**
+ * Production refuses secrets that are obviously not random (see secret-strength.ts). Outside
+ * production a short MASTER_KEY stays allowed, so a laptop can use `MASTER_KEY=dev`. The messages
+ * name the variable and the reason, never the value.
+ */
+function requireStrongSecrets(masterKey: string | undefined, encryptionKey: string | undefined) {
+  for (const [variable, value] of [
+    ["MASTER_KEY", masterKey],
+    ["ENCRYPTION_KEY", encryptionKey],
+  ] as const) {
+    const weakness = value === undefined ? null : secretWeakness(value);
+    if (weakness) throw new ConfigError(`${variable} ${weakness}: ${SECRET_ADVICE}.`);
+  }
+  // The master key travels in request headers; the encryption key must never leave the server.
+  if (masterKey === encryptionKey) {
+    throw new ConfigError(`MASTER_KEY and ENCRYPTION_KEY must differ: ${SECRET_ADVICE}.`);
+  }
 }
 
 function redisNamespaceFor(vercelEnv: string | undefined, deployment: string | undefined): string {

@@ -21,6 +21,7 @@ import {
 import { createLimitsStore, type LimitsStore } from "./limits/limits-store.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
+import { sealLegacyProviderHeaders } from "./routing/provider-headers.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
 import { createKeyring, type Keyring } from "./security/keyring.ts";
 import { resolveHostWithDns } from "./security/resolve-host.ts";
@@ -160,10 +161,16 @@ export async function startServices(config: Config, options: StartOptions = {}):
   });
   const outboxTimer = setInterval(() => {
     background.run("usage outbox drain", () => usage.drainOutbox());
+    background.run("seal provider headers kept in clear", () =>
+      sealLegacyProviderHeaders(sql.db, keyring),
+    );
   }, 30_000);
   // Never keep a process alive just to drain; serverless instances drain on their next call.
   if (typeof outboxTimer === "object" && "unref" in outboxTimer) outboxTimer.unref();
   background.run("usage outbox drain", () => usage.drainOutbox());
+  background.run("seal provider headers kept in clear", () =>
+    sealLegacyProviderHeaders(sql.db, keyring),
+  );
 
   return {
     config,

@@ -18,6 +18,9 @@ export const adminTokens = pgTable("admin_tokens", {
   /** Keyed hash of the secret; the secret itself is shown once and never stored. */
   secretHash: text("secret_hash").notNull().unique(),
   createdAt: createdAt(),
+  /** Null: never expires. Checked on every request, like revokedAt. */
+  expiresAt: instant("expires_at"),
+  /** Written lazily, at most about once a minute per token (schema/authenticate.ts). */
   lastUsedAt: instant("last_used_at"),
   revokedAt: instant("revoked_at"),
 });

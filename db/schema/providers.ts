@@ -14,6 +14,12 @@ export const providers = pgTable(
     baseUrl: text("base_url"),
     /** Encrypted with ENCRYPTION_KEY; never returned by the API. */
     apiKeyCiphertext: text("api_key_ciphertext"),
+    /**
+     * Extra request headers (`config.headers` on input) as one encrypted JSON object: headers
+     * carry credentials too. Never returned by the API, only their names.
+     */
+    headersCiphertext: text("headers_ciphertext"),
+    /** Non-secret options; `headers` never stays here (see functions/routing/provider-headers.ts). */
     config: jsonObject("config"),
     createdAt: createdAt(),
     disabledAt: instant("disabled_at"),

@@ -15,6 +15,7 @@ import type { ProviderTarget } from "../providers/types.ts";
 import type { Keyring } from "../security/keyring.ts";
 import { BUILT_IN_PROVIDERS } from "./built-in-providers.ts";
 import { environmentProviders } from "./environment-providers.ts";
+import { configForRouting } from "./provider-headers.ts";
 import type { ProviderRecord } from "./provider-record.ts";
 
 const CACHE_TTL_MS = 30_000;
@@ -68,7 +69,7 @@ export function createModelDirectory(options: {
         name: row.name,
         baseUrl: row.baseUrl,
         apiKey: row.apiKeyCiphertext ? await options.keyring.decrypt(row.apiKeyCiphertext) : null,
-        config: row.config,
+        config: await configForRouting(options.keyring, row),
       });
     }
     cache.set(orgId, byName);

@@ -7,5 +7,6 @@ export interface ProviderRecord {
   name: string;
   baseUrl: string | null;
   apiKey: string | null;
+  /** Includes `headers`, opened from their sealed column (see provider-headers.ts). */
   config: Record<string, unknown>;
 }

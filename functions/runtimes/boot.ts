@@ -3,7 +3,7 @@
  * start services (migrations included), build the app, and say how to reach it.
  */
 import { type App, createApp } from "../app.ts";
-import { type Env, loadConfig } from "../config.ts";
+import { ConfigError, type Env, loadConfig } from "../config.ts";
 import { type Services, startServices } from "../services.ts";
 
 export interface Booted {
@@ -17,6 +17,24 @@ export async function boot(env: Env): Promise<Booted> {
   const services = await startServices(config);
   return { app: createApp(services), services, port: config.port };
 }
+
+/**
+ * boot(), for an entry that has a process to end: a configuration mistake is the operator's to
+ * fix, not a bug, so it is printed as one sentence on stderr (no stack trace) and the process
+ * exits 1. Any other failure is rethrown with its stack.
+ */
+export async function bootOrExit(env: Env, exit: (code: number) => never): Promise<Booted> {
+  try {
+    return await boot(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${CANNOT_START_MESSAGE} ${error.message}`);
+    return exit(1);
+  }
+}
+
+/** The start of the line printed when the configuration is refused. */
+export const CANNOT_START_MESSAGE = "Switchyard cannot start:";
 
 export function announce(booted: Booted, actualPort: number, runtime: string): void {
   const { services } = booted;

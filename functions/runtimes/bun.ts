@@ -1,5 +1,5 @@
 /** `npm run start:bun`: the same app under Bun.serve. */
-import { announce, boot, gracefulShutdown } from "./boot.ts";
+import { announce, bootOrExit, gracefulShutdown } from "./boot.ts";
 
 interface BunServer {
   port: number;
@@ -14,7 +14,7 @@ declare const Bun: {
   }): BunServer;
 };
 
-const booted = await boot(process.env);
+const booted = await bootOrExit(process.env, (code) => process.exit(code));
 const server = Bun.serve({
   port: booted.port,
   fetch: booted.app.fetch,

@@ -1,5 +1,5 @@
 /** `npm run start:deno`: the same app under Deno.serve. */
-import { announce, boot, gracefulShutdown } from "./boot.ts";
+import { announce, bootOrExit, gracefulShutdown } from "./boot.ts";
 
 interface DenoServer {
   addr: { port: number };
@@ -16,7 +16,7 @@ declare const Deno: {
   exit(code: number): never;
 };
 
-const booted = await boot(Deno.env.toObject());
+const booted = await bootOrExit(Deno.env.toObject(), (code) => Deno.exit(code));
 const server = Deno.serve({ port: booted.port, onListen: () => {} }, booted.app.fetch);
 announce(booted, server.addr.port, `deno ${Deno.version.deno}`);
 

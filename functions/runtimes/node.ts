@@ -1,8 +1,8 @@
 /** `npm start`: the app on Node's http server, drained on SIGTERM/SIGINT. */
 import { serve } from "@hono/node-server";
-import { announce, boot, gracefulShutdown } from "./boot.ts";
+import { announce, bootOrExit, gracefulShutdown } from "./boot.ts";
 
-const booted = await boot(process.env);
+const booted = await bootOrExit(process.env, (code) => process.exit(code));
 const server = serve({ fetch: booted.app.fetch, port: booted.port }, (info) =>
   announce(booted, info.port, `node ${process.version}`),
 );

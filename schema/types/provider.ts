@@ -3,6 +3,12 @@ import { z } from "zod";
 import { providers } from "../../db/schema/index.ts";
 import { isProviderKindSupported, requiresBaseUrl } from "../../functions/providers/index.ts";
 import { BUILT_IN_PROVIDER_NAMES } from "../../functions/routing/built-in-providers.ts";
+import {
+  configWithoutHeaders,
+  openProviderHeaders,
+  sealProviderHeaders,
+  splitProviderConfig,
+} from "../../functions/routing/provider-headers.ts";
 import { checkUpstreamUrl } from "../../functions/security/upstream-url.ts";
 import { orgScopeOf, requireMaster, requireOrgRole } from "../access.ts";
 import { builder } from "../builder.ts";
@@ -26,7 +32,17 @@ export const Provider = builder.node(builder.objectRef<ProviderRow>("Provider"),
       description: "Whether a credential is stored. The credential itself is never returned.",
       resolve: (provider) => provider.apiKeyCiphertext !== null,
     }),
-    config: t.expose("config", { type: "JSONObject" }),
+    headerNames: t.stringList({
+      description:
+        "Names of the extra headers sent upstream (`config.headers` on input). Their values are credentials and are never returned.",
+      resolve: async (provider, _args, context) =>
+        Object.keys(await openProviderHeaders(context.services.keyring, provider)).sort(),
+    }),
+    config: t.field({
+      type: "JSONObject",
+      description: "Non-secret options. `headers` is never included: see headerNames.",
+      resolve: (provider) => configWithoutHeaders(provider.config),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });
@@ -86,7 +102,11 @@ builder.mutationField("createProvider", (t) =>
             name: f.string({ required: true, validate: providerName }),
             baseUrl: f.string({ validate: z.string().trim().max(2000) }),
             apiKey: f.string({ validate: z.string().min(1).max(10_000) }),
-            config: f.field({ type: "JSONObject" }),
+            config: f.field({
+              type: "JSONObject",
+              description:
+                "Kind-specific options. `headers` (name → value) is stored encrypted like apiKey and never returned.",
+            }),
           }),
         }),
       }),
@@ -114,9 +134,11 @@ builder.mutationField("createProvider", (t) =>
       } else if (requiresBaseUrl(input.kind)) {
         throw badInput(`a provider of kind ${input.kind} needs a baseUrl`);
       }
-      const apiKeyCiphertext = input.apiKey
-        ? await context.services.keyring.encrypt(input.apiKey)
-        : null;
+      const split = splitProviderConfig(input.config ?? {});
+      if (!split.ok) throw badInput(split.reason);
+      const { keyring } = context.services;
+      const apiKeyCiphertext = input.apiKey ? await keyring.encrypt(input.apiKey) : null;
+      const headersCiphertext = await sealProviderHeaders(keyring, split.headers);
       try {
         const [provider] = await context.services.sql.db
           .insert(providers)
@@ -126,7 +148,8 @@ builder.mutationField("createProvider", (t) =>
             name,
             baseUrl,
             apiKeyCiphertext,
-            config: input.config ?? {},
+            headersCiphertext,
+            config: split.config,
           })
           .returning();
         if (!provider) throw new Error("insert returned no row");

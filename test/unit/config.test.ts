@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, type Env, loadConfig } from "../../functions/config.ts";
 
 const productionSecrets: Env = {
-  MASTER_KEY: "sya-production-master-key",
-  ENCRYPTION_KEY: "a-production-encryption-key-of-32-characters-or-more",
+  MASTER_KEY: "sya-Q7mZ2pL9xV4kR8tN1wB6cY3hJ5dF0gS",
+  ENCRYPTION_KEY: "9f2c4e71b8a05d36e1c7f04a92b8d53e6a1f07c4d29e8b35",
 };
 
 function configError(env: Env): ConfigError {
@@ -60,6 +60,60 @@ describe("production start-up", () => {
   it("does not echo a secret in its error message", () => {
     const error = configError({ NODE_ENV: "production", MASTER_KEY: productionSecrets.MASTER_KEY });
     expect(error.message).not.toContain(productionSecrets.MASTER_KEY);
+  });
+});
+
+describe("production secrets", () => {
+  const production = { NODE_ENV: "production", ...productionSecrets };
+
+  it.each([
+    ["one character", "a", "is too short (1 character; at least 32 are required)"],
+    ["31 characters", "sya-Q7mZ2pL9xV4kR8tN1wB6cY3hJ5d", "is too short (31 characters"],
+    ["32 identical characters", "x".repeat(32), "is one short pattern repeated"],
+    ["a word repeated", "changeme".repeat(4), "is one short pattern repeated"],
+    ["an alphabet run", "abcdefghijklmnopqrstuvwxyz012345", "has too little variety"],
+    ["two characters, irregularly", "abbaabababbbaabaabbababaabbabaaa", "has too little variety"],
+  ])("refuses a MASTER_KEY of %s, saying why", (_label, value, reason) => {
+    const error = configError({ ...production, MASTER_KEY: value });
+    expect(error.message).toContain(`MASTER_KEY ${reason}`);
+    expect(error.message).toContain("openssl rand -hex 32");
+  });
+
+  it.each([
+    ["32 identical characters", "z".repeat(32), "is one short pattern repeated"],
+    ["hex digits in order, twice", "0123456789abcdef".repeat(2), "is one short pattern repeated"],
+    ["a short value", "hunter2", "is too short (7 characters"],
+  ])("refuses an ENCRYPTION_KEY of %s, saying why", (_label, value, reason) => {
+    const error = configError({ ...production, ENCRYPTION_KEY: value });
+    expect(error.message).toContain(`ENCRYPTION_KEY ${reason}`);
+  });
+
+  it("refuses the same value for MASTER_KEY and ENCRYPTION_KEY", () => {
+    const error = configError({ ...production, ENCRYPTION_KEY: productionSecrets.MASTER_KEY });
+    expect(error.message).toBe(
+      "MASTER_KEY and ENCRYPTION_KEY must differ: generate one, for example with `openssl rand -hex 32`.",
+    );
+  });
+
+  it("never echoes the refused value", () => {
+    const weak = "changeme".repeat(4);
+    expect(configError({ ...production, MASTER_KEY: weak }).message).not.toContain("changeme");
+  });
+
+  it("accepts random keys, uuids included", () => {
+    const masterKey = crypto.randomUUID();
+    const config = loadConfig({ ...production, MASTER_KEY: masterKey });
+    expect(config.masterKey).toBe(masterKey);
+    expect(loadConfig({ ...production, ENCRYPTION_KEY: crypto.randomUUID() }).production).toBe(
+      true,
+    );
+  });
+
+  it("leaves short keys to development, except an ENCRYPTION_KEY the keyring cannot use", () => {
+    expect(loadConfig({ MASTER_KEY: "dev" }).masterKey).toBe("dev");
+    expect(configError({ ENCRYPTION_KEY: "short" }).message).toBe(
+      "ENCRYPTION_KEY must be at least 32 characters",
+    );
   });
 });
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resolveSecrets } from "../../../functions/security/dev-secrets.ts";
 import { createKeyring } from "../../../functions/security/keyring.ts";
+import { secretWeakness } from "../../../functions/security/secret-strength.ts";
 import { isWellFormedToken } from "../../../functions/security/token-format.ts";
 
 let root: string;
@@ -47,6 +48,12 @@ describe("first start without keys", () => {
     const { encryptionKey } = await fromEnv();
     expect(encryptionKey).toMatch(/^[0-9a-f]{64}$/);
     await expect(createKeyring(encryptionKey)).resolves.toBeDefined();
+  });
+
+  it("generates keys that production's strength check would accept", async () => {
+    const secrets = await fromEnv();
+    expect(secretWeakness(secrets.masterKey)).toBeNull();
+    expect(secretWeakness(secrets.encryptionKey)).toBeNull();
   });
 
   it("writes both keys to files only their owner can read", async () => {
