@@ -8,5 +8,6 @@ export * from "./model-routes.ts";
 export * from "./orgs.ts";
 export * from "./providers.ts";
 export * from "./teams.ts";
+export * from "./usage-dead-letters.ts";
 export * from "./usage-records.ts";
 export * from "./virtual-keys.ts";
