@@ -62,6 +62,7 @@ describe("migrateDatabase", () => {
       "orgs",
       "providers",
       "teams",
+      "usage_dead_letters",
       "usage_records",
       "virtual_key_secrets",
       "virtual_keys",
