@@ -60,6 +60,7 @@ export async function handleChatCompletions(
       fetch: services.fetch,
       requestId,
       clientSignal: request.signal,
+      log: services.log,
     });
     const meta = { requestId, deployment, attempts };
 
