@@ -9,5 +9,6 @@ export * from "./orgs.ts";
 export * from "./providers.ts";
 export * from "./rate-limits.ts";
 export * from "./teams.ts";
+export * from "./usage-dead-letters.ts";
 export * from "./usage-records.ts";
 export * from "./virtual-keys.ts";

@@ -49,6 +49,8 @@ export interface UsageOutbox {
   release(claim: Claim): Promise<void>;
   /** Releases claims older than `olderThanMs`; returns how many items went back. */
   releaseAbandoned(olderThanMs: number): Promise<number>;
+  /** Items not yet in Postgres: waiting in the outbox or in a claim not yet settled. */
+  backlog(): Promise<number>;
 }
 
 export function createUsageOutbox(options: {
@@ -89,6 +91,14 @@ export function createUsageOutbox(options: {
       let released = 0;
       for (const claimKey of stale) released += await release(claimKey);
       return released;
+    },
+    async backlog() {
+      const [waiting, claimKeys] = await Promise.all([
+        redis.llen(key),
+        redis.zrange<string[]>(claims, 0, -1),
+      ]);
+      const claimed = await Promise.all(claimKeys.map((claimKey) => redis.llen(claimKey)));
+      return claimed.reduce((sum, length) => sum + length, waiting);
     },
   };
 }

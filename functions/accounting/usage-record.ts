@@ -1,4 +1,6 @@
 /** One accounted call, as written to `usage_records`. Money is integer nano-USD (1e-9 USD). */
+import { z } from "zod";
+
 export interface UsageRecord {
   requestId: string;
   orgId: string;
@@ -25,3 +27,34 @@ export interface UsageRecord {
   metadata: Record<string, unknown>;
   createdAt: Date;
 }
+
+/**
+ * A record read back from the outbox, where it was JSON (dates became ISO strings). Deliberately
+ * no stricter than the TypeScript type: what Postgres refuses is found by Postgres, and dead-lettered.
+ */
+export const parkedUsageRecordSchema = z.object({
+  requestId: z.string(),
+  orgId: z.string(),
+  teamId: z.string().nullable(),
+  keyId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  grantId: z.string().nullable(),
+  delegationChain: z.array(z.string()).nullable(),
+  endpoint: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  routeAlias: z.string().nullable(),
+  status: z.number(),
+  stream: z.boolean(),
+  cacheHit: z.boolean(),
+  attempts: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cachedInputTokens: z.number(),
+  usageEstimated: z.boolean(),
+  costNanoUsd: z.number(),
+  latencyMs: z.number(),
+  traceId: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: z.coerce.date(),
+}) satisfies z.ZodType<UsageRecord, unknown>;

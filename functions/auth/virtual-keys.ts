@@ -17,7 +17,9 @@ const NEGATIVE_CACHE_TTL_MS = 5_000;
 
 export type KeyAuthentication =
   | { ok: true; principal: Principal }
-  | { ok: false; reason: "malformed" | "unknown" | "revoked" | "expired" };
+  | { ok: false; reason: "malformed" | "unknown" | "revoked" | "expired" }
+  /** The key could not be looked up (Postgres unreachable): nothing is known about it yet. */
+  | { ok: false; reason: "unavailable"; error: unknown };
 
 interface KeyRecord {
   principal: Principal;
@@ -88,7 +90,12 @@ export function createVirtualKeyAuthenticator(options: {
       const secretHash = await options.keyring.hashSecret(secret);
       let entry = cache.get(secretHash);
       if (!entry) {
-        entry = await load(secretHash);
+        try {
+          entry = await load(secretHash);
+        } catch (error) {
+          // Not cached: the next call asks again, and the key works as soon as Postgres is back.
+          return { ok: false, reason: "unavailable", error };
+        }
         cache.set(secretHash, entry, entry.found ? {} : { ttl: NEGATIVE_CACHE_TTL_MS });
       }
       if (!entry.found) return { ok: false, reason: "unknown" };

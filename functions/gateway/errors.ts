@@ -22,7 +22,7 @@ export type GatewayErrorKind =
   | "upstream_error"
   | "upstream_timeout"
   | "upstream_unavailable"
-  | "limits_unavailable"
+  | "service_unavailable"
   | "internal";
 
 interface KindShape {
@@ -59,7 +59,8 @@ const SHAPES: Record<GatewayErrorKind, KindShape> = {
   upstream_error: { status: 502, type: "api_error", code: "upstream_error" },
   upstream_timeout: { status: 504, type: "api_error", code: "upstream_timeout" },
   upstream_unavailable: { status: 503, type: "api_error", code: "upstream_unavailable" },
-  limits_unavailable: { status: 503, type: "api_error", code: "limits_unavailable" },
+  // One of Switchyard's own stores is unreachable: retryable, and SDKs retry 503 by themselves.
+  service_unavailable: { status: 503, type: "api_error", code: "service_unavailable" },
   internal: { status: 500, type: "api_error", code: "internal_error" },
 };
 
@@ -76,9 +77,11 @@ export class GatewayError extends Error {
       param?: string | null;
       retryAfterSeconds?: number;
       headers?: Record<string, string>;
+      /** What went wrong inside, for logs; never shown to the client. */
+      cause?: unknown;
     } = {},
   ) {
-    super(message);
+    super(message, { cause: options.cause });
     const shape = SHAPES[kind];
     this.status = shape.status;
     this.type = shape.type;

@@ -1,13 +1,14 @@
 /**
  * The usage recorder's promise: every record ends up in Postgres exactly once, written in
- * batches, parked in the Redis outbox while Postgres is down, and drained idempotently.
+ * batches, parked in the Redis outbox while Postgres is down, and drained idempotently; a record
+ * Postgres refuses is kept as a dead letter and never holds up the others.
  */
 import type { Redis } from "@upstash/redis";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { createRedis, type RedisHandle } from "../../db/redis.ts";
-import { orgs, usageRecords } from "../../db/schema/index.ts";
+import { orgs, usageDeadLetters, usageRecords } from "../../db/schema/index.ts";
 import { createUsageOutbox } from "../../functions/accounting/usage-outbox.ts";
 import type { UsageRecord } from "../../functions/accounting/usage-record.ts";
 import { createUsageRecorder } from "../../functions/accounting/usage-recorder.ts";
@@ -84,6 +85,23 @@ function withOutage(db: Database, outage: { down: boolean }): Database {
   });
 }
 
+/** A Database where only dead-letter inserts fail as if Postgres went away just then. */
+function withDeadLettersDown(db: Database, outage: { down: boolean }): Database {
+  return new Proxy(db, {
+    get(target, property, receiver) {
+      if (property === "insert") {
+        return (table: object) => {
+          if (table === usageDeadLetters && outage.down) {
+            throw new Error("Connection terminated unexpectedly");
+          }
+          return target.insert(table as typeof usageRecords);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
 /** A Redis whose writes fail, for the case where both stores are down. */
 function brokenRedis(redis: Redis): Redis {
   return new Proxy(redis, {
@@ -112,6 +130,25 @@ async function storedIds(): Promise<string[]> {
     .where(eq(usageRecords.orgId, orgId));
   return rows.map((row) => row.requestId).sort();
 }
+
+async function deadLetters(): Promise<
+  Array<{ requestId: string | null; record: string; reason: string }>
+> {
+  const rows = await test.sql.db
+    .select({
+      requestId: usageDeadLetters.requestId,
+      record: usageDeadLetters.record,
+      reason: usageDeadLetters.reason,
+    })
+    .from(usageDeadLetters);
+  return rows.sort((a, b) => String(a.requestId).localeCompare(String(b.requestId)));
+}
+
+/** Records Postgres refuses: a NUL byte in text (22021), `\u0000` in a nested jsonb key (22P05). */
+const POISONS: Record<string, Partial<UsageRecord>> = {
+  req_poison_model: { model: "ec\u0000ho" },
+  req_poison_metadata: { metadata: { tags: { "team\u0000": "x" } } },
+};
 
 describe("usage recorder", () => {
   it("stores every record of a burst once, in batches", async () => {
@@ -232,5 +269,134 @@ describe("usage recorder", () => {
       redis: brokenRedis(redisHandle.redis),
     });
     await expect(recorder.record(usage("req_lost"))).rejects.toThrow("redis unreachable");
+  });
+});
+
+describe("a record Postgres refuses", () => {
+  it("does not keep 100 calls of another org from being stored", async () => {
+    orgId = await newOrg();
+    const poisonOrg = await newOrg();
+    const recorder = recorderOver(test.sql.db);
+    const ids = Array.from({ length: 100 }, (_, i) => `req_good_${String(i).padStart(3, "0")}`);
+    const calls = ids.map((id) => usage(id));
+    // The bad calls land in the middle of the burst, so in the same batch as the good ones.
+    calls.splice(
+      50,
+      0,
+      ...Object.entries(POISONS).map(([id, poison]) => usage(id, { orgId: poisonOrg, ...poison })),
+    );
+    await Promise.all(calls.map((call) => recorder.record(call)));
+
+    expect(await storedIds()).toEqual(ids);
+    expect(await redisHandle.redis.llen(outboxKey)).toBe(0);
+    expect(await recorder.outboxBacklog()).toBe(0);
+  });
+
+  it("keeps the refused record as a dead letter, with the reason, counted", async () => {
+    orgId = await newOrg();
+    const recorder = recorderOver(test.sql.db);
+    await Promise.all([
+      recorder.record(usage("req_fine")),
+      ...Object.entries(POISONS).map(([id, poison]) => recorder.record(usage(id, poison))),
+    ]);
+
+    const letters = await deadLetters();
+    expect(letters.map((letter) => letter.requestId)).toEqual([
+      "req_poison_metadata",
+      "req_poison_model",
+    ]);
+    // The record is kept whole: its JSON text parses back to what was offered, NUL included.
+    const kept = JSON.parse(letters[1]?.record ?? "null") as UsageRecord;
+    expect(kept).toMatchObject({ requestId: "req_poison_model", model: "ec\u0000ho", orgId });
+    expect(letters[0]?.reason).toMatch(/^22P05: /);
+    expect(letters[1]?.reason).toMatch(/^22021: /);
+    expect(await recorder.deadLetterCount()).toBe(2);
+    expect(await storedIds()).toEqual(["req_fine"]);
+  });
+
+  it("is dead-lettered by the drain too, and the rest of the outbox is stored", async () => {
+    orgId = await newOrg();
+    const recorder = recorderOver(test.sql.db);
+    const parked = [
+      usage("req_parked_1"),
+      usage("req_poison_model", POISONS.req_poison_model),
+      usage("req_parked_2"),
+    ];
+    await redisHandle.redis.rpush(outboxKey, ...parked.map((record) => JSON.stringify(record)));
+
+    expect(await recorder.drainOutbox()).toBe(2);
+    expect(await storedIds()).toEqual(["req_parked_1", "req_parked_2"]);
+    expect((await deadLetters()).map((letter) => letter.requestId)).toEqual(["req_poison_model"]);
+    // Gone from the outbox: the next drain does not meet it again.
+    expect(await recorder.outboxBacklog()).toBe(0);
+    expect(await recorder.drainOutbox()).toBe(0);
+  });
+
+  it("does not stop the drain at a claim that holds one", async () => {
+    orgId = await newOrg();
+    const recorder = recorderOver(test.sql.db);
+    // 250 parked records: three claims of at most 100, the bad one in the first.
+    const ids = Array.from({ length: 250 }, (_, i) => `req_parked_${String(i).padStart(3, "0")}`);
+    const parked = ids.map((id) => JSON.stringify(usage(id)));
+    parked.splice(10, 0, JSON.stringify(usage("req_poison_metadata", POISONS.req_poison_metadata)));
+    await redisHandle.redis.rpush(outboxKey, ...parked);
+
+    expect(await recorder.drainOutbox()).toBe(250);
+    expect(await storedIds()).toEqual(ids);
+    expect(await recorder.deadLetterCount()).toBe(1);
+  });
+
+  it("dead-letters an outbox entry that is not a usage record at all", async () => {
+    orgId = await newOrg();
+    const recorder = recorderOver(test.sql.db);
+    await redisHandle.redis.rpush(
+      outboxKey,
+      JSON.stringify(usage("req_before")),
+      JSON.stringify({ requestId: "req_half", orgId }),
+      "not json at all",
+      JSON.stringify(usage("req_after")),
+    );
+
+    expect(await recorder.drainOutbox()).toBe(2);
+    expect(await storedIds()).toEqual(["req_after", "req_before"]);
+    const letters = await deadLetters();
+    expect(letters.map((letter) => letter.requestId)).toEqual([null, "req_half"]);
+    expect(letters.every((letter) => letter.reason.startsWith("not a usage record"))).toBe(true);
+    expect(await recorder.outboxBacklog()).toBe(0);
+  });
+
+  it("stays in the outbox when Postgres goes away before it can be dead-lettered", async () => {
+    orgId = await newOrg();
+    const outage = { down: true };
+    const recorder = recorderOver(withDeadLettersDown(test.sql.db, outage));
+    await Promise.all([
+      recorder.record(usage("req_good")),
+      recorder.record(usage("req_poison_model", POISONS.req_poison_model)),
+    ]);
+    expect(await storedIds()).toEqual(["req_good"]);
+    expect(await deadLetters()).toEqual([]);
+    expect(await recorder.outboxBacklog()).toBe(1);
+
+    // Still down: the drain keeps it rather than losing it.
+    expect(await recorder.drainOutbox()).toBe(0);
+    expect(await recorder.outboxBacklog()).toBe(1);
+
+    outage.down = false;
+    await recorder.drainOutbox();
+    expect((await deadLetters()).map((letter) => letter.requestId)).toEqual(["req_poison_model"]);
+    expect(await recorder.outboxBacklog()).toBe(0);
+  });
+});
+
+describe("outbox backlog", () => {
+  it("counts records parked and records claimed but not yet stored", async () => {
+    orgId = await newOrg();
+    const recorder = recorderOver(withOutage(test.sql.db, { down: true }));
+    await Promise.all(["req_1", "req_2", "req_3"].map((id) => recorder.record(usage(id))));
+    expect(await recorder.outboxBacklog()).toBe(3);
+    // A drainer elsewhere holds two of them in its claim: still not in Postgres.
+    const elsewhere = createUsageOutbox({ redis: redisHandle.redis, key: outboxKey });
+    await elsewhere.claim(2);
+    expect(await recorder.outboxBacklog()).toBe(3);
   });
 });

@@ -24,6 +24,13 @@ export async function authenticateCaller(
       throw new GatewayError("key_revoked", "This virtual key has been revoked.");
     case "expired":
       throw new GatewayError("key_expired", "This virtual key has expired.");
+    case "unavailable":
+      // A key that is not cached cannot be checked while Postgres is down; warm keys still work.
+      throw new GatewayError(
+        "service_unavailable",
+        "Switchyard could not check your API key just now. Retry the request shortly.",
+        { retryAfterSeconds: 1, cause: result.error },
+      );
     default:
       // Same answer for a typo and an unknown key: nothing to learn by probing.
       throw new GatewayError("invalid_api_key", "Incorrect API key provided.");

@@ -3,6 +3,7 @@
  * 5xx, 429, network) moves on to the next deployment; anything else ends the call. Once a stream
  * has started there is no fallback: the client already has the first bytes.
  */
+import type { Logger } from "../../log.ts";
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
 import { adapterFor } from "../../providers/index.ts";
 import { type ChatOutcome, ProviderError } from "../../providers/types.ts";
@@ -11,6 +12,14 @@ import type { CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+
+export interface CallOptions {
+  fetch: typeof fetch;
+  requestId: string;
+  clientSignal: AbortSignal | undefined;
+  /** Where an adapter's unexpected failure (a bug, not an upstream answer) is reported. */
+  log: Logger;
+}
 
 export interface AttemptFailure {
   deployment: Deployment;
@@ -27,10 +36,11 @@ export async function callWithFallback(
   request: ChatCompletionRequest,
 ): Promise<ChatOutcome> {
   const { services } = call;
-  const options = {
+  const options: CallOptions = {
     fetch: services.fetch,
     requestId: call.requestId,
     clientSignal: call.request.signal,
+    log: services.log,
   };
   const failures: AttemptFailure[] = [];
   for (const deployment of deployments) {
@@ -44,6 +54,7 @@ export async function callWithFallback(
       call.usage = outcome.kind === "complete" ? () => usage : outcome.usage;
       return outcome;
     } catch (error) {
+      if (!(error instanceof ProviderError)) logUnexpected(error, deployment, options);
       const failure = asProviderError(error);
       const latencyMs = services.clock() - startedAt;
       const status = failure.kind === "upstream_http" ? failure.status : null;
@@ -58,7 +69,7 @@ export async function callWithFallback(
 async function callOnce(
   deployment: Deployment,
   request: ChatCompletionRequest,
-  options: { fetch: typeof fetch; requestId: string; clientSignal: AbortSignal | undefined },
+  options: CallOptions,
 ): Promise<ChatOutcome> {
   const adapter = adapterFor(deployment.target.kind);
   if (!adapter) {
@@ -92,6 +103,19 @@ async function callOnce(
 function timeoutOf(deployment: Deployment): number {
   const configured = deployment.target.config.timeoutMs;
   return typeof configured === "number" && configured > 0 ? configured : DEFAULT_TIMEOUT_MS;
+}
+
+/**
+ * Adapters fail with a ProviderError; anything else is a defect in the adapter (or an input it
+ * could not handle) that the client only sees as a 502, so the cause must reach the log.
+ */
+function logUnexpected(error: unknown, deployment: Deployment, options: CallOptions): void {
+  options.log.error("provider adapter failed unexpectedly", {
+    requestId: options.requestId,
+    deployment: deployment.label,
+    error,
+    stack: error instanceof Error ? error.stack?.split("\n").slice(0, 8).join("\n") : undefined,
+  });
 }
 
 function asProviderError(error: unknown): ProviderError {

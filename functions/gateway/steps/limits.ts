@@ -58,7 +58,7 @@ export async function reserveLimits(call: CallContext, estimate: CallEstimate): 
         throw new GatewayError("budget_exceeded", budgetMessage(outcome));
     }
   }
-  throw new GatewayError("limits_unavailable", "The limits changed while deciding; retry.");
+  throw new GatewayError("service_unavailable", "The limits changed while deciding; retry.");
 }
 
 async function reserveOrUnavailable(
@@ -72,7 +72,7 @@ async function reserveOrUnavailable(
   } catch (error) {
     call.services.log.warn("limits unavailable", { requestId: call.requestId, error });
     throw new GatewayError(
-      "limits_unavailable",
+      "service_unavailable",
       "Rate limits and budgets cannot be checked right now; retry shortly.",
       { retryAfterSeconds: 1 },
     );

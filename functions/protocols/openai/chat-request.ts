@@ -73,8 +73,24 @@ export const responseFormatSchema = z.discriminatedUnion("type", [
 
 const penalty = z.number().min(-2).max(2).nullish();
 
+/**
+ * A model name, as routing looks it up, usage records store it and `x-switchyard-model` echoes
+ * it: 1 to 256 visible ASCII characters (letters, digits, punctuation; no spaces, no control
+ * characters). Every provider's model ids and every alias fit; anything else is refused here,
+ * before a provider is called or a header is written.
+ */
+export const MAX_MODEL_NAME_CHARS = 256;
+export const modelNameSchema = z
+  .string()
+  .min(1)
+  .max(MAX_MODEL_NAME_CHARS)
+  .regex(/^[\x21-\x7e]+$/, {
+    error:
+      "a model name may contain only visible ASCII characters (letters, digits and punctuation), no spaces or control characters",
+  });
+
 export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: modelNameSchema,
   messages: z.array(chatMessageSchema).min(1),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),

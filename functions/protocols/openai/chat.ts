@@ -25,7 +25,11 @@ export type {
   Tool,
   ToolChoice,
 } from "./chat-request.ts";
-export { chatCompletionRequestSchema } from "./chat-request.ts";
+export {
+  chatCompletionRequestSchema,
+  MAX_MODEL_NAME_CHARS,
+  modelNameSchema,
+} from "./chat-request.ts";
 export { contentText, lastUserText } from "./content-text.ts";
 export type { RequestProblem } from "./issue-message.ts";
 export type {

@@ -350,3 +350,45 @@ describe("forget(keyId)", () => {
     expect((await auth.authenticate(key.secret)).ok).toBe(true);
   });
 });
+
+describe("while Postgres cannot be asked", () => {
+  /** The database, with every query failing as a refused connection while `outage.down`. */
+  function unreachableWhile(outage: { down: boolean }): Database {
+    return new Proxy(test.sql.db, {
+      get(target, property, receiver) {
+        if (property === "select" && outage.down) {
+          return () => {
+            throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+          };
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+  }
+
+  it("answers unavailable for a key it has not cached, not unknown", async () => {
+    const key = await createKey();
+    const outage = { down: true };
+    const offline = createVirtualKeyAuthenticator({ db: unreachableWhile(outage), keyring });
+    const result = await offline.authenticate(key.secret);
+    expect(result).toMatchObject({ ok: false, reason: "unavailable" });
+  });
+
+  it("does not remember the failure: the key works as soon as Postgres is back", async () => {
+    const key = await createKey();
+    const outage = { down: true };
+    const offline = createVirtualKeyAuthenticator({ db: unreachableWhile(outage), keyring });
+    await offline.authenticate(key.secret);
+    outage.down = false;
+    expect((await offline.authenticate(key.secret)).ok).toBe(true);
+  });
+
+  it("still authenticates a key it has cached", async () => {
+    const key = await createKey();
+    const outage = { down: false };
+    const offline = createVirtualKeyAuthenticator({ db: unreachableWhile(outage), keyring });
+    await offline.authenticate(key.secret);
+    outage.down = true;
+    expect((await offline.authenticate(key.secret)).ok).toBe(true);
+  });
+});

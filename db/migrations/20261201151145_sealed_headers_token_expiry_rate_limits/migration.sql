@@ -12,5 +12,7 @@ CREATE TABLE "rate_limits" (
 	CONSTRAINT "rate_limits_scope_model_unique" UNIQUE NULLS NOT DISTINCT("scope","scope_id","model")
 );
 --> statement-breakpoint
+ALTER TABLE "admin_tokens" ADD COLUMN "expires_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "providers" ADD COLUMN "headers_ciphertext" text;--> statement-breakpoint
 CREATE INDEX "rate_limits_org_id_idx" ON "rate_limits" ("org_id");--> statement-breakpoint
 ALTER TABLE "rate_limits" ADD CONSTRAINT "rate_limits_org_id_orgs_id_fkey" FOREIGN KEY ("org_id") REFERENCES "orgs"("id") ON DELETE CASCADE;
