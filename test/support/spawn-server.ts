@@ -18,7 +18,8 @@ export interface SpawnedServer {
 }
 
 const STARTUP_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
+// Generous: under a full parallel test run a loaded machine can take a while to drain.
+const STOP_TIMEOUT_MS = 30_000;
 
 export async function spawnServer(
   script: string,
