@@ -32,6 +32,10 @@ export const usageRecords = pgTable(
     /** True when the provider reported no usage and a tokenizer estimated it. */
     usageEstimated: boolean("usage_estimated").notNull(),
     costNanoUsd: nanoUsd("cost_nano_usd").notNull(),
+    /** What the limits stage held against budgets before the call: its worst-case cost. */
+    reservedNanoUsd: nanoUsd("reserved_nano_usd").notNull().default(0),
+    /** Which limit refused the call (`budget:<id>`, `rate:<scope>:<id>:<dimension>`), if one did. */
+    refusedBy: text("refused_by"),
     latencyMs: integer("latency_ms").notNull(),
     traceId: text("trace_id"),
     metadata: jsonObject("metadata"),

@@ -22,6 +22,10 @@ export interface UsageRecord {
   cachedInputTokens: number;
   usageEstimated: boolean;
   costNanoUsd: number;
+  /** The worst case the limits held against the caller's budgets (0 when none applied). */
+  reservedNanoUsd: number;
+  /** The limit that refused the call: `budget:<id>` or `rate:<scope>:<id>:<dimension>`. */
+  refusedBy: string | null;
   latencyMs: number;
   traceId: string | null;
   metadata: Record<string, unknown>;
@@ -53,6 +57,9 @@ export const parkedUsageRecordSchema = z.object({
   cachedInputTokens: z.number(),
   usageEstimated: z.boolean(),
   costNanoUsd: z.number(),
+  // Defaults: records parked before these fields existed still drain.
+  reservedNanoUsd: z.number().default(0),
+  refusedBy: z.string().nullable().default(null),
   latencyMs: z.number(),
   traceId: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),

@@ -63,6 +63,8 @@ function usage(requestId: string, overrides: Partial<UsageRecord> = {}): UsageRe
     cachedInputTokens: 0,
     usageEstimated: false,
     costNanoUsd: 1_234,
+    reservedNanoUsd: 0,
+    refusedBy: null,
     latencyMs: 7,
     traceId: null,
     metadata: {},

@@ -47,6 +47,8 @@ function usage(requestId: string, overrides: Partial<UsageRecord> = {}): UsageRe
     cachedInputTokens: 0,
     usageEstimated: false,
     costNanoUsd: 0,
+    reservedNanoUsd: 0,
+    refusedBy: null,
     latencyMs: 1,
     traceId: null,
     metadata: {},

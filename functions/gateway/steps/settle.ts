@@ -67,6 +67,13 @@ export function costOf(deployment: Deployment, usage: Usage): number {
   return costNanoUsd(priceFor(deployment.target.kind, deployment.target.model), usage);
 }
 
+function refusalOf(call: CallContext): string | null {
+  const refusal = call.limits?.refusedBy;
+  if (!refusal) return null;
+  if (refusal.kind === "budget") return `budget:${refusal.rule.id}`;
+  return `rate:${refusal.rule.scope}:${refusal.rule.scopeId}:${refusal.dimension}`;
+}
+
 export function statusOf(end: CallEnd | null): number {
   if (end === null) return 0;
   switch (end.kind) {
@@ -107,6 +114,8 @@ export function usageRecordOf(
     cachedInputTokens: usage?.cachedInputTokens ?? 0,
     usageEstimated: usage?.estimated ?? false,
     costNanoUsd: deployment && usage ? costOf(deployment, usage) : 0,
+    reservedNanoUsd: call.reservation?.plan.budgets.length ? call.reservation.plan.holdNanoUsd : 0,
+    refusedBy: refusalOf(call),
     latencyMs: Math.max(0, Math.round(finishedAt - call.startedAt)),
     traceId: call.annotations.traceId,
     metadata: call.annotations.metadata,
