@@ -14,6 +14,7 @@ import { silentLogger } from "../../functions/log.ts";
 import type { ResolveHost } from "../../functions/security/upstream-url.ts";
 import { type Services, startServices } from "../../functions/services.ts";
 import { createTestDatabase } from "./database.ts";
+import { databaseWithOutage, type Outage } from "./outage.ts";
 
 export interface TestGateway {
   app: App;
@@ -57,6 +58,8 @@ export interface TestGatewayOptions {
    * and keys, but has its own process state (caches), as a second serverless instance would.
    */
   sameDeploymentAs?: TestGateway;
+  /** While `down` is set, every SQL query of this instance fails like a refused connection. */
+  sqlOutage?: Outage;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -78,10 +81,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const database = sibling
     ? { sql: { ...sibling.services.sql, close: async () => {} }, close: async () => {} }
     : await createTestDatabase();
+  const sql = options.sqlOutage
+    ? { ...database.sql, db: databaseWithOutage(database.sql.db, options.sqlOutage) }
+    : database.sql;
   const services = await startServices(config, {
     log: silentLogger,
     clock: options.clock,
-    sql: database.sql,
+    sql,
     redis: createRedis({ redisUrl: config.redisUrl }),
     fetch: options.fetch,
     resolveHost: options.resolveHost,
