@@ -6,6 +6,7 @@ import "./types/admin-token.ts";
 import "./types/virtual-key.ts";
 import "./types/provider.ts";
 import "./types/budget.ts";
+import "./types/rate-limit.ts";
 import "./types/usage.ts";
 import "./types/viewer.ts";
 
