@@ -374,4 +374,14 @@ describe("through the gateway", () => {
       expect((await second.call("/v1/chat/completions", hello, key.secret)).status).toBe(200);
     });
   });
+
+  it("applies a key's new model list on a second instance at once", async () => {
+    await withSecondInstance(async (second) => {
+      const orgId = await createOrg(gateway, "e2e-key-models");
+      const key = await createKey(gateway, { orgId });
+      expect((await second.call("/v1/chat/completions", hello, key.secret)).status).toBe(200);
+      await gateway.admin(UPDATE_KEY, { input: { id: key.keyId, models: ["openai/*"] } });
+      expect((await second.call("/v1/chat/completions", hello, key.secret)).status).toBe(403);
+    });
+  });
 });
