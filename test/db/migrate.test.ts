@@ -61,6 +61,7 @@ describe("migrateDatabase", () => {
       "model_routes",
       "orgs",
       "providers",
+      "rate_limits",
       "teams",
       "usage_records",
       "virtual_key_secrets",
