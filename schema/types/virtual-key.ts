@@ -11,7 +11,7 @@ import { Team } from "./team.ts";
 
 export type VirtualKeyRow = typeof virtualKeys.$inferSelect;
 
-const modelPattern = z
+export const modelPattern = z
   .string()
   .trim()
   .min(1)
@@ -85,9 +85,10 @@ const KeySecretPayload = (name: string) =>
 
 const CreateVirtualKeyPayload = KeySecretPayload("CreateVirtualKeyPayload");
 const RotateVirtualKeyPayload = KeySecretPayload("RotateVirtualKeyPayload");
-const RevokeVirtualKeyPayload = builder.simpleObject("RevokeVirtualKeyPayload", {
-  fields: (t) => ({ key: t.field({ type: VirtualKey }) }),
-});
+const KeyPayload = (name: string) =>
+  builder.simpleObject(name, { fields: (t) => ({ key: t.field({ type: VirtualKey }) }) });
+const RevokeVirtualKeyPayload = KeyPayload("RevokeVirtualKeyPayload");
+const UpdateVirtualKeyPayload = KeyPayload("UpdateVirtualKeyPayload");
 
 const CreateVirtualKeyInput = builder.inputType("CreateVirtualKeyInput", {
   fields: (f) => ({
@@ -103,6 +104,46 @@ const CreateVirtualKeyInput = builder.inputType("CreateVirtualKeyInput", {
     metadata: f.field({ type: "JSONObject" }),
   }),
 });
+
+const UpdateVirtualKeyInput = builder.inputType("UpdateVirtualKeyInput", {
+  description: "Omitted fields stay as they are; null clears models, expiresAt and the limits.",
+  fields: (f) => ({
+    id: f.globalID({ required: true, for: VirtualKey }),
+    name: f.string({ validate: z.string().trim().min(1).max(200).optional() }),
+    models: f.stringList({ validate: z.array(modelPattern).max(500).nullish() }),
+    expiresAt: f.field({ type: "DateTime" }),
+    rpm: f.int({ validate: z.number().int().positive().nullish() }),
+    tpm: f.int({ validate: z.number().int().positive().nullish() }),
+    maxConcurrency: f.int({ validate: z.number().int().positive().nullish() }),
+    metadata: f.field({
+      type: "JSONObject",
+      description: "Replaces the metadata; null empties it.",
+    }),
+  }),
+});
+
+/** The columns an update input names: absent fields are left out, explicit nulls kept. */
+function keyChanges(
+  input: typeof UpdateVirtualKeyInput.$inferInput,
+): Partial<Omit<VirtualKeyRow, "id" | "orgId">> {
+  const changes: Partial<Omit<VirtualKeyRow, "id" | "orgId">> = {};
+  if (input.name !== undefined) {
+    if (input.name === null) throw badInput("input.name: a key keeps a name; it cannot be null");
+    changes.name = input.name.trim();
+  }
+  if (input.models !== undefined) changes.models = input.models;
+  if (input.expiresAt !== undefined) {
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+      throw badInput("input.expiresAt: must be in the future");
+    }
+    changes.expiresAt = input.expiresAt;
+  }
+  if (input.rpm !== undefined) changes.rpm = input.rpm;
+  if (input.tpm !== undefined) changes.tpm = input.tpm;
+  if (input.maxConcurrency !== undefined) changes.maxConcurrency = input.maxConcurrency;
+  if (input.metadata !== undefined) changes.metadata = input.metadata ?? {};
+  return changes;
+}
 
 builder.mutationFields((t) => ({
   createVirtualKey: t.field({
@@ -212,6 +253,29 @@ builder.mutationFields((t) => ({
       context.services.virtualKeys.forget(key.id);
       await context.services.limits.announceChange(key.orgId);
       return { key: updated, secret: minted.secret };
+    },
+  }),
+
+  updateVirtualKey: t.field({
+    type: UpdateVirtualKeyPayload,
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: UpdateVirtualKeyInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const key = await loadKey(context, input.id.id);
+      if (!key) throw notFound("virtual key");
+      requireOrgRole(context, key.orgId, "ADMIN");
+      if (key.revokedAt) throw badInput("a revoked key cannot be updated");
+      const changes = keyChanges(input);
+      if (Object.keys(changes).length === 0) return { key };
+      const [row] = await context.services.sql.db
+        .update(virtualKeys)
+        .set(changes)
+        .where(eq(virtualKeys.id, key.id))
+        .returning();
+      // Limits and models travel with the authenticated key: both caches must let go of it.
+      context.services.virtualKeys.forget(key.id);
+      await context.services.limits.announceChange(key.orgId);
+      return { key: row ?? key };
     },
   }),
 

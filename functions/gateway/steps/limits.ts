@@ -16,6 +16,7 @@ import { authenticatedPrincipal, type CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
 import { nanoUsdToUsd } from "../pricing.ts";
 import { authenticate } from "./authenticate.ts";
+import { authorizeModel } from "./authorize.ts";
 
 /** Reloads after a change, then seeds, then decides: never more rounds than that. */
 const MAX_ROUNDS = 4;
@@ -37,11 +38,15 @@ export async function reserveLimits(call: CallContext, estimate: CallEstimate): 
         call.reservation = { requestId: call.requestId, plan, reservedAt: now };
         call.limits = reportOf(outcome);
         return;
-      case "stale":
+      case "stale": {
         limits.config.forget(principal.orgId);
         call.services.virtualKeys.forgetOrg(principal.orgId);
-        await authenticate(call);
+        // The key may have changed too (updateVirtualKey): what stage 3 allowed under the
+        // cached key is decided again under the fresh one.
+        const fresh = await authenticate(call);
+        if (call.requestedModel) authorizeModel(fresh, call.requestedModel);
         break;
+      }
       case "unseeded":
         for (const rule of outcome.budgets) {
           const buckets = await spendInWindow(call.services.sql.db, rule, now);

@@ -1,0 +1,56 @@
+/** Admin-API steps the limits suites share: orgs, teams, tokens and reading error codes. */
+import type { GraphQLResult, TestGateway } from "../support/gateway.ts";
+
+export const hello = { model: "mock/echo", messages: [{ role: "user", content: "hi" }] };
+
+export async function createOrg(gateway: TestGateway, name: string): Promise<string> {
+  const data = await gateway.admin<{ createOrg: { org: { id: string } } }>(
+    `mutation ($name: String!) { createOrg(input: { name: $name }) { org { id } } }`,
+    { name },
+  );
+  return data.createOrg.org.id;
+}
+
+export async function createTeam(gateway: TestGateway, orgId: string, name = "research") {
+  const data = await gateway.admin<{ createTeam: { team: { id: string } } }>(
+    `mutation ($orgId: ID!, $name: String!) { createTeam(input: { orgId: $orgId, name: $name }) { team { id } } }`,
+    { orgId, name },
+  );
+  return data.createTeam.team.id;
+}
+
+export async function createKey(
+  gateway: TestGateway,
+  input: { orgId: string; teamId?: string; rpm?: number },
+): Promise<{ keyId: string; secret: string }> {
+  const data = await gateway.admin<{
+    createVirtualKey: { key: { id: string }; secret: string };
+  }>(
+    `mutation ($input: CreateVirtualKeyInput!) { createVirtualKey(input: $input) { key { id } secret } }`,
+    { input: { name: "test key", ...input } },
+  );
+  return { keyId: data.createVirtualKey.key.id, secret: data.createVirtualKey.secret };
+}
+
+export async function createAdminToken(
+  gateway: TestGateway,
+  orgId: string,
+  role: "OWNER" | "ADMIN" | "VIEWER",
+): Promise<string> {
+  const data = await gateway.admin<{ createAdminToken: { secret: string } }>(
+    `mutation ($input: CreateAdminTokenInput!) { createAdminToken(input: $input) { secret } }`,
+    { input: { orgId, role, name: `${role} token` } },
+  );
+  return data.createAdminToken.secret;
+}
+
+export const codesOf = (result: GraphQLResult<unknown>) =>
+  result.errors?.map((error) => error.extensions?.code);
+
+export const messagesOf = (result: GraphQLResult<unknown>) =>
+  result.errors?.map((error) => error.message).join("\n") ?? "";
+
+/** The uuid inside a relay global id. */
+export function rawId(globalId: string): string {
+  return Buffer.from(globalId, "base64").toString("utf8").split(":")[1] ?? "";
+}
