@@ -23,6 +23,11 @@ export interface Config {
   encryptionKey: string | undefined;
   allowPrivateUpstreams: boolean;
   maxBodyBytes: number;
+  /**
+   * A call to a model no price table knows: `zero` lets it through at cost 0 and flags its usage
+   * record (price_known = false); `refuse` answers 400 before calling the upstream.
+   */
+  unknownPrice: "zero" | "refuse";
   /** Global provider credentials by provider kind, from OPENAI_API_KEY and friends. */
   providerApiKeys: Record<string, string>;
 }
@@ -79,6 +84,7 @@ const envSchema = z.object({
       .min(1024)
       .default(4 * 1024 * 1024),
   ),
+  SWITCHYARD_UNKNOWN_PRICE: z.preprocess(blankAsAbsent, z.enum(["zero", "refuse"]).default("zero")),
 });
 
 export function loadConfig(env: Env): Config {
@@ -124,6 +130,7 @@ export function loadConfig(env: Env): Config {
       ? e.SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS === "true"
       : !production,
     maxBodyBytes: e.SWITCHYARD_MAX_BODY_BYTES,
+    unknownPrice: e.SWITCHYARD_UNKNOWN_PRICE,
     providerApiKeys,
   };
 }

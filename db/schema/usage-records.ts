@@ -32,6 +32,11 @@ export const usageRecords = pgTable(
     /** True when the provider reported no usage and a tokenizer estimated it. */
     usageEstimated: boolean("usage_estimated").notNull(),
     costNanoUsd: nanoUsd("cost_nano_usd").notNull(),
+    /**
+     * False when no price was known for the model: the call was let through at cost 0
+     * (SWITCHYARD_UNKNOWN_PRICE=zero) and an admin should set one (setModelPrice).
+     */
+    priceKnown: boolean("price_known").notNull().default(true),
     latencyMs: integer("latency_ms").notNull(),
     traceId: text("trace_id"),
     metadata: jsonObject("metadata"),

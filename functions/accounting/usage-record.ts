@@ -20,6 +20,8 @@ export interface UsageRecord {
   cachedInputTokens: number;
   usageEstimated: boolean;
   costNanoUsd: number;
+  /** False: no price was known and the call cost 0 (absent in records parked before it existed). */
+  priceKnown?: boolean;
   latencyMs: number;
   traceId: string | null;
   metadata: Record<string, unknown>;
