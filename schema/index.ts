@@ -5,6 +5,7 @@ import "./types/team.ts";
 import "./types/admin-token.ts";
 import "./types/virtual-key.ts";
 import "./types/provider.ts";
+import "./types/model-price.ts";
 import "./types/usage.ts";
 import "./types/viewer.ts";
 
