@@ -28,6 +28,11 @@ export interface Config {
   graphqlIntrospection: boolean;
   /** Origins allowed to call /graphql from a browser; none means no CORS headers at all. */
   corsOrigins: string[];
+  /**
+   * A call to a model no price table knows: `zero` lets it through at cost 0 and flags its usage
+   * record (price_known = false); `refuse` answers 400 before calling the upstream.
+   */
+  unknownPrice: "zero" | "refuse";
   /** Global provider credentials by provider kind, from OPENAI_API_KEY and friends. */
   providerApiKeys: Record<string, string>;
 }
@@ -115,6 +120,7 @@ const envSchema = z.object({
       .min(1024)
       .default(4 * 1024 * 1024),
   ),
+  SWITCHYARD_UNKNOWN_PRICE: z.preprocess(blankAsAbsent, z.enum(["zero", "refuse"]).default("zero")),
 });
 
 export function loadConfig(env: Env): Config {
@@ -170,6 +176,7 @@ export function loadConfig(env: Env): Config {
       ? e.SWITCHYARD_GRAPHQL_INTROSPECTION === "true"
       : !production,
     corsOrigins: e.SWITCHYARD_CORS_ORIGINS,
+    unknownPrice: e.SWITCHYARD_UNKNOWN_PRICE,
     providerApiKeys,
   };
 }

@@ -7,6 +7,7 @@ import "./types/virtual-key.ts";
 import "./types/provider.ts";
 import "./types/budget.ts";
 import "./types/rate-limit.ts";
+import "./types/model-price.ts";
 import "./types/usage.ts";
 import "./types/viewer.ts";
 

@@ -36,6 +36,11 @@ export const usageRecords = pgTable(
     reservedNanoUsd: nanoUsd("reserved_nano_usd").notNull().default(0),
     /** Which limit refused the call (`budget:<id>`, `rate:<scope>:<id>:<dimension>`), if one did. */
     refusedBy: text("refused_by"),
+    /**
+     * False when no price was known for the model: the call was let through at cost 0
+     * (SWITCHYARD_UNKNOWN_PRICE=zero) and an admin should set one (setModelPrice).
+     */
+    priceKnown: boolean("price_known").notNull().default(true),
     latencyMs: integer("latency_ms").notNull(),
     traceId: text("trace_id"),
     metadata: jsonObject("metadata"),

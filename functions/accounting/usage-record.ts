@@ -26,6 +26,8 @@ export interface UsageRecord {
   reservedNanoUsd: number;
   /** The limit that refused the call: `budget:<id>` or `rate:<scope>:<id>:<dimension>`. */
   refusedBy: string | null;
+  /** False: no price was known and the call cost 0 (absent in records parked before it existed). */
+  priceKnown?: boolean;
   latencyMs: number;
   traceId: string | null;
   metadata: Record<string, unknown>;

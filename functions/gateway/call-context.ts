@@ -7,6 +7,7 @@
 import type { Principal } from "../auth/principal.ts";
 import type { LimitsReport } from "../limits/limits-report.ts";
 import type { Reservation } from "../limits/limits-store.ts";
+import type { PriceBook } from "../pricing/price-book.ts";
 import type { ProviderErrorKind, Usage } from "../providers/types.ts";
 import type { Deployment } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
@@ -50,6 +51,8 @@ export interface CallContext {
   reservation: Reservation | null;
   /** What the limits said: headroom for the response headers, or which limit refused. */
   limits: LimitsReport | null;
+  /** The org's prices, loaded with its limits by the limits stage; null before it. */
+  prices: PriceBook | null;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -79,6 +82,7 @@ export function newCallContext(init: {
     annotations: { traceId: null, metadata: {} },
     reservation: null,
     limits: null,
+    prices: null,
     attempts: [],
     served: null,
     usage: () => null,

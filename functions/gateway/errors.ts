@@ -18,6 +18,7 @@ export type GatewayErrorKind =
   | "route_not_found"
   | "method_not_allowed"
   | "budget_exceeded"
+  | "model_price_unknown"
   | "rate_limited"
   | "upstream_error"
   | "upstream_timeout"
@@ -55,6 +56,13 @@ const SHAPES: Record<GatewayErrorKind, KindShape> = {
   // 402 rather than 429: SDKs retry 429 automatically, and an exhausted budget will not recover
   // within a retry loop.
   budget_exceeded: { status: 402, type: "insufficient_quota", code: "budget_exceeded" },
+  // The model exists but has no price (SWITCHYARD_UNKNOWN_PRICE=refuse): the client can pick
+  // another model, an admin can price it; retrying the same request will not help.
+  model_price_unknown: {
+    status: 400,
+    type: "invalid_request_error",
+    code: "model_price_unknown",
+  },
   rate_limited: { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded" },
   upstream_error: { status: 502, type: "api_error", code: "upstream_error" },
   upstream_timeout: { status: 504, type: "api_error", code: "upstream_timeout" },

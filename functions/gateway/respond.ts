@@ -19,7 +19,7 @@ export function answerChat(call: CallContext, outcome: ChatOutcome): Response {
   const headers = switchyardHeaders(call, deployment);
   if (outcome.kind === "complete") {
     headers.set("content-type", "application/json");
-    const cost = costOf(deployment, outcome.usage);
+    const cost = costOf(call, deployment, outcome.usage);
     headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
     call.end = { kind: "answered", status: 200 };
     return new Response(JSON.stringify(outcome.response), { status: 200, headers });

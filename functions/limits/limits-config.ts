@@ -10,7 +10,10 @@ import type { Redis } from "@upstash/redis";
 import { eq } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Database } from "../../db/client.ts";
-import { budgets, rateLimits } from "../../db/schema/index.ts";
+import { budgets, modelPrices, rateLimits } from "../../db/schema/index.ts";
+import { loadListPrices } from "../pricing/genai-prices.ts";
+import { tokenRates } from "../pricing/model-price.ts";
+import { createPriceBook } from "../pricing/price-book.ts";
 import type { OrgLimits } from "./plan.ts";
 
 const SAFETY_TTL_MS = 60_000;
@@ -33,9 +36,11 @@ export function createLimitsConfig(options: {
     // The version is read before the rows: a change landing in between makes the next
     // reserve see a newer token and reload, never the other way round.
     const version = (await options.redis.get<string>(options.versionKey(orgId))) ?? "";
-    const [budgetRows, rateRows] = await Promise.all([
+    const [budgetRows, rateRows, priceRows, listPrices] = await Promise.all([
       options.db.select().from(budgets).where(eq(budgets.orgId, orgId)),
       options.db.select().from(rateLimits).where(eq(rateLimits.orgId, orgId)),
+      options.db.select().from(modelPrices).where(eq(modelPrices.orgId, orgId)),
+      loadListPrices(),
     ]);
     return {
       version: String(version),
@@ -57,6 +62,18 @@ export function createLimitsConfig(options: {
         tpm: row.tpm,
         maxConcurrency: row.maxConcurrency,
       })),
+      prices: createPriceBook(
+        listPrices,
+        priceRows.map((row) => ({
+          model: row.model,
+          rates: tokenRates({
+            input: row.inputNanoUsdPerMillion,
+            output: row.outputNanoUsdPerMillion,
+            cachedInput: row.cachedInputNanoUsdPerMillion,
+            cacheWrite: row.cacheWriteNanoUsdPerMillion,
+          }),
+        })),
+      ),
     };
   }
 
@@ -75,7 +92,7 @@ export function createLimitsConfig(options: {
 }
 
 /**
- * Call after any change to an org's budgets, rate limits or virtual keys (revoke, rotate,
+ * Call after any change to an org's budgets, rate limits, prices or virtual keys (revoke, rotate,
  * update): every instance's next call for the org reloads. The token starts with a letter so
  * that no client deserializes it as a number.
  */

@@ -5,6 +5,7 @@
  */
 import type { BudgetScope, BudgetWindow } from "../../db/schema/budgets.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { PriceBook } from "../pricing/price-book.ts";
 
 export type LimitScope = BudgetScope;
 
@@ -34,6 +35,12 @@ export interface OrgLimits {
   version: string;
   rateLimits: RateLimitRule[];
   budgets: BudgetRule[];
+  /**
+   * The org's prices (its setModelPrice overrides over the list prices): loaded with its limits
+   * and refreshed under the same version token, so a price change reaches every instance's next
+   * call, including the holds priced with it.
+   */
+  prices: PriceBook;
 }
 
 export interface LimitPlan {

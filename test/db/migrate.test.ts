@@ -58,6 +58,7 @@ describe("migrateDatabase", () => {
       "budgets",
       "delegation_grants",
       "model_deployments",
+      "model_prices",
       "model_routes",
       "orgs",
       "providers",

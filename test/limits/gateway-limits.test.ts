@@ -7,7 +7,9 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BudgetWindow } from "../../db/schema/budgets.ts";
 import { usageRecords } from "../../db/schema/index.ts";
-import { estimateChatCall } from "../../functions/limits/estimate.ts";
+import { estimateChatCall, holdFor } from "../../functions/limits/estimate.ts";
+import { loadListPrices } from "../../functions/pricing/genai-prices.ts";
+import { createPriceBook } from "../../functions/pricing/price-book.ts";
 import { parseChatCompletionRequest } from "../../functions/protocols/openai/chat.ts";
 import { formatNanoUsd } from "../../schema/types/usd.ts";
 import { deleteByPrefix } from "../redis/use-redis.ts";
@@ -20,6 +22,8 @@ const chat = {
   messages: [{ role: "user", content: "what does this cost?" }],
 };
 
+const listPrices = createPriceBook(await loadListPrices(), []);
+
 /** The hold one such call takes: the worst case the limits stage reserves. */
 function holdOf(body: unknown): number {
   const parsed = parseChatCompletionRequest(body);
@@ -30,7 +34,7 @@ function holdOf(body: unknown): number {
     providerId: null,
     target: { kind: "mock", name: "mock", baseUrl: null, apiKey: null, config: {}, model: "echo" },
   };
-  return estimateChatCall(parsed.value, [mock]).holdNanoUsd;
+  return holdFor(estimateChatCall(parsed.value, [mock]), listPrices, Date.now()).nanoUsd;
 }
 
 /** The uuid inside a relay global id. */

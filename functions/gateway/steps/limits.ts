@@ -7,14 +7,14 @@
  * Fail closed: if Redis cannot be reached the call is refused with a retryable 503, since a
  * budget that cannot be checked cannot be kept.
  */
-import type { CallEstimate } from "../../limits/estimate.ts";
+import { type CallEstimate, holdFor } from "../../limits/estimate.ts";
 import { reportOf } from "../../limits/limits-report.ts";
 import type { ReserveOutcome } from "../../limits/limits-store.ts";
 import { type LimitPlan, planLimits } from "../../limits/plan.ts";
 import { spendInWindow } from "../../limits/window-from-usage.ts";
 import { authenticatedPrincipal, type CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
-import { nanoUsdToUsd } from "../pricing.ts";
+import { nanoUsdToUsd, refuseUnpriced } from "../pricing.ts";
 import { authenticate } from "./authenticate.ts";
 import { authorizeModel } from "./authorize.ts";
 
@@ -26,10 +26,11 @@ export async function reserveLimits(call: CallContext, estimate: CallEstimate): 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const principal = authenticatedPrincipal(call);
     const rules = await limits.config.forOrg(principal.orgId);
+    const hold = holdFor(estimate, rules.prices, call.startedAt);
     const plan = planLimits(principal, rules, {
       model: call.requestedModel ?? "",
       tokens: estimate.tokens,
-      holdNanoUsd: estimate.holdNanoUsd,
+      holdNanoUsd: hold.nanoUsd,
     });
     const now = clock();
     const outcome = await reserveOrUnavailable(call, plan, rules.version, now);
@@ -37,6 +38,10 @@ export async function reserveLimits(call: CallContext, estimate: CallEstimate): 
       case "reserved":
         call.reservation = { requestId: call.requestId, plan, reservedAt: now };
         call.limits = reportOf(outcome);
+        // The prices came with the rules, so only now are they known to be current; a refusal
+        // here is settled like any failed call, which releases what was just reserved.
+        call.prices = rules.prices;
+        refuseUnpriced(call, hold);
         return;
       case "stale": {
         limits.config.forget(principal.orgId);

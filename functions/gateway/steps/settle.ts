@@ -10,7 +10,7 @@ import type { Reservation } from "../../limits/limits-store.ts";
 import type { Usage } from "../../providers/types.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
 import type { CallContext, CallEnd } from "../call-context.ts";
-import { costNanoUsd, priceFor } from "../pricing.ts";
+import { costOfCall, priceOfCall } from "../pricing.ts";
 
 /** Client closed the connection before the answer was complete (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -35,7 +35,7 @@ function settleLimits(call: CallContext, reservation: Reservation): void {
   const usage = call.usage();
   const actual = {
     tokens: usage ? usage.inputTokens + usage.outputTokens : 0,
-    costNanoUsd: call.served && usage ? costOf(call.served, usage) : 0,
+    costNanoUsd: call.served && usage ? costOf(call, call.served, usage) : 0,
   };
   services.background.run("limits settle", async () => {
     const crossings = await withRetries(() =>
@@ -63,8 +63,9 @@ async function withRetries<T>(task: () => Promise<T>): Promise<T> {
   return task();
 }
 
-export function costOf(deployment: Deployment, usage: Usage): number {
-  return costNanoUsd(priceFor(deployment.target.kind, deployment.target.model), usage);
+/** What the call cost on the deployment that served it, at the org's prices (0 if unknown). */
+export function costOf(call: CallContext, deployment: Deployment, usage: Usage): number {
+  return costOfCall(call, deployment, usage);
 }
 
 function refusalOf(call: CallContext): string | null {
@@ -113,9 +114,11 @@ export function usageRecordOf(
     outputTokens: usage?.outputTokens ?? 0,
     cachedInputTokens: usage?.cachedInputTokens ?? 0,
     usageEstimated: usage?.estimated ?? false,
-    costNanoUsd: deployment && usage ? costOf(deployment, usage) : 0,
     reservedNanoUsd: call.reservation?.plan.budgets.length ? call.reservation.plan.holdNanoUsd : 0,
     refusedBy: refusalOf(call),
+    costNanoUsd: deployment && usage ? costOf(call, deployment, usage) : 0,
+    // Only a call that reached a deployment has a price to know; one refused before is not flagged.
+    priceKnown: deployment ? priceOfCall(call, deployment).known : true,
     latencyMs: Math.max(0, Math.round(finishedAt - call.startedAt)),
     traceId: call.annotations.traceId,
     metadata: call.annotations.metadata,
