@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Database } from "../../db/client.ts";
 import { createRedis } from "../../db/redis.ts";
 import { type App, createApp } from "../../functions/app.ts";
 import { type Env, loadConfig } from "../../functions/config.ts";
@@ -60,6 +61,8 @@ export interface TestGatewayOptions {
   sameDeploymentAs?: TestGateway;
   /** While `down` is set, every SQL query of this instance fails like a refused connection. */
   sqlOutage?: Outage;
+  /** Wraps the database every service of this instance uses (to count or observe queries). */
+  observeSql?: (db: Database) => Database;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -81,9 +84,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const database = sibling
     ? { sql: { ...sibling.services.sql, close: async () => {} }, close: async () => {} }
     : await createTestDatabase();
-  const sql = options.sqlOutage
-    ? { ...database.sql, db: databaseWithOutage(database.sql.db, options.sqlOutage) }
-    : database.sql;
+  let db = database.sql.db;
+  if (options.sqlOutage) db = databaseWithOutage(db, options.sqlOutage);
+  if (options.observeSql) db = options.observeSql(db);
+  const sql = { ...database.sql, db };
   const services = await startServices(config, {
     log: silentLogger,
     clock: options.clock,
