@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processTreeCpuMs } from "./process-cpu.ts";
 
 const WARMUP = 300;
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
@@ -138,6 +139,29 @@ async function main() {
       { orgId },
     );
     const key = createVirtualKey?.secret as string;
+    // A second key under rate limits and budgets on the key and the org: every check in play.
+    const limited = await graphql(
+      gatewayUrl,
+      masterKey,
+      `mutation ($orgId: ID!) {
+        createVirtualKey(input: {orgId: $orgId, name: "limited", rpm: 10000000, tpm: 1000000000, maxConcurrency: 1000}) { key { id } secret }
+      }`,
+      { orgId },
+    );
+    const limitedKey = limited.createVirtualKey as { key: { id: string }; secret: string };
+    for (const [scope, scopeId] of [
+      ["KEY", limitedKey.key.id],
+      ["ORG", orgId],
+    ] as const) {
+      await graphql(
+        gatewayUrl,
+        masterKey,
+        `mutation ($scope: LimitScope!, $scopeId: ID!) {
+          setBudget(input: {scope: $scope, scopeId: $scopeId, limitUsd: "1000000", window: "30d"}) { budget { id } }
+        }`,
+        { scope, scopeId },
+      );
+    }
 
     const direct = () =>
       oneCall(
@@ -152,34 +176,58 @@ async function main() {
         body.replace('"gpt-4o-mini"', '"fake/gpt-4o-mini"'),
       );
 
+    const viaLimitedGateway = () =>
+      oneCall(
+        `${gatewayUrl}/v1/chat/completions`,
+        { "content-type": "application/json", authorization: `Bearer ${limitedKey.secret}` },
+        body.replace('"gpt-4o-mini"', '"fake/gpt-4o-mini"'),
+      );
+
     const viaBareProxy = () => oneCall(bareUrl, { "content-type": "application/json" }, body);
+
+    /** Throughput, and the CPU the serving process tree spent per call meanwhile (µs). */
+    const measured = async (call: () => Promise<number>, pid: number | undefined) => {
+      const before = pid === undefined ? 0 : processTreeCpuMs(pid);
+      const rps = await throughput(CONCURRENT, CONCURRENCY, call);
+      const cpuUs =
+        pid === undefined ? Number.NaN : ((processTreeCpuMs(pid) - before) * 1000) / CONCURRENT;
+      return { rps, cpuUs };
+    };
 
     await sequential(WARMUP, direct);
     await sequential(WARMUP, viaBareProxy);
     await sequential(WARMUP, viaGateway);
+    await sequential(WARMUP, viaLimitedGateway);
     const directSamples = await sequential(SEQUENTIAL, direct);
     const bareSamples = await sequential(SEQUENTIAL, viaBareProxy);
     const gatewaySamples = await sequential(SEQUENTIAL, viaGateway);
-    const directRps = await throughput(CONCURRENT, CONCURRENCY, direct);
-    const bareRps = await throughput(CONCURRENT, CONCURRENCY, viaBareProxy);
-    const gatewayRps = await throughput(CONCURRENT, CONCURRENCY, viaGateway);
+    const limitedSamples = await sequential(SEQUENTIAL, viaLimitedGateway);
+    const directRun = await measured(direct, upstream.child.pid);
+    const bareRun = await measured(viaBareProxy, bare.child.pid);
+    const gatewayRun = await measured(viaGateway, gateway.child.pid);
+    const limitedRun = await measured(viaLimitedGateway, gateway.child.pid);
 
-    const row = (name: string, samples: number[], rps: number) =>
-      `${name.padEnd(10)} ${percentile(samples, 50).toFixed(3).padStart(9)} ${percentile(samples, 99).toFixed(3).padStart(9)} ${rps.toFixed(0).padStart(9)}`;
+    const row = (name: string, samples: number[], run: { rps: number; cpuUs: number }) =>
+      `${name.padEnd(14)} ${percentile(samples, 50).toFixed(3).padStart(9)} ${percentile(samples, 99).toFixed(3).padStart(9)} ${run.rps.toFixed(0).padStart(9)} ${run.cpuUs.toFixed(0).padStart(12)}`;
     console.log(
       `\nnon-streaming chat completion, ${SEQUENTIAL} sequential calls; throughput: ${CONCURRENT} calls at concurrency ${CONCURRENCY}`,
     );
     console.log(
-      `${"".padEnd(10)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"req/s".padStart(9)}`,
+      `${"".padEnd(14)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"req/s".padStart(9)} ${"CPU µs/call".padStart(12)}`,
     );
     const added = (name: string, samples: number[], base: number[]) =>
-      `${name.padEnd(10)} ${(percentile(samples, 50) - percentile(base, 50)).toFixed(3).padStart(9)} ${(percentile(samples, 99) - percentile(base, 99)).toFixed(3).padStart(9)}`;
-    console.log(row("direct", directSamples, directRps));
-    console.log(row("bare proxy", bareSamples, bareRps));
-    console.log(row("gateway", gatewaySamples, gatewayRps));
+      `${name.padEnd(14)} ${(percentile(samples, 50) - percentile(base, 50)).toFixed(3).padStart(9)} ${(percentile(samples, 99) - percentile(base, 99)).toFixed(3).padStart(9)}`;
+    console.log(row("direct", directSamples, directRun));
+    console.log(row("bare proxy", bareSamples, bareRun));
+    console.log(row("gateway", gatewaySamples, gatewayRun));
+    console.log(row("gateway+limits", limitedSamples, limitedRun));
     console.log(added("added", gatewaySamples, directSamples));
     console.log(added("  by hop", bareSamples, directSamples));
     console.log(added("  by us", gatewaySamples, bareSamples));
+    console.log(added("  by limits", limitedSamples, gatewaySamples));
+    console.log(
+      `limits: ${(limitedRun.cpuUs - gatewayRun.cpuUs).toFixed(0)} µs of gateway CPU per call over the same call without rules (both make one Redis round trip; test/limits/hot-path.test.ts asserts 0 SQL and 1 round trip)`,
+    );
   } finally {
     // Wait for the exits: the gateway drains on SIGTERM (and writes its profile, if asked).
     await Promise.all(
