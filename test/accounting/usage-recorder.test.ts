@@ -15,6 +15,7 @@ import { createUsageRecorder } from "../../functions/accounting/usage-recorder.t
 import { silentLogger } from "../../functions/log.ts";
 import { deleteByPrefix } from "../redis/use-redis.ts";
 import { createTestDatabase, type TestDatabase, truncateAll } from "../support/database.ts";
+import { usageRecordFixture } from "../support/usage-record.ts";
 
 let test: TestDatabase;
 let redisHandle: RedisHandle;
@@ -42,35 +43,7 @@ async function newOrg(): Promise<string> {
 }
 
 function usage(requestId: string, overrides: Partial<UsageRecord> = {}): UsageRecord {
-  return {
-    requestId,
-    orgId,
-    teamId: null,
-    keyId: null,
-    agentId: null,
-    grantId: null,
-    delegationChain: null,
-    endpoint: "/v1/chat/completions",
-    provider: "mock",
-    model: "echo",
-    routeAlias: null,
-    status: 200,
-    stream: false,
-    cacheHit: false,
-    attempts: 1,
-    inputTokens: 3,
-    outputTokens: 5,
-    cachedInputTokens: 0,
-    usageEstimated: false,
-    costNanoUsd: 1_234,
-    reservedNanoUsd: 0,
-    refusedBy: null,
-    latencyMs: 7,
-    traceId: null,
-    metadata: {},
-    createdAt: new Date(),
-    ...overrides,
-  };
+  return usageRecordFixture(requestId, { orgId, ...overrides });
 }
 
 /** A Database whose inserts fail while `outage.down` is set, like a Postgres that went away. */

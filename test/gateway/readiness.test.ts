@@ -3,8 +3,8 @@
  * Redis outbox and records Postgres refused (dead letters). Neither makes the instance unready.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { UsageRecord } from "../../functions/accounting/usage-record.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { usageRecordFixture } from "../support/usage-record.ts";
 
 let gateway: TestGateway;
 
@@ -25,37 +25,7 @@ async function readiness(): Promise<{ status: number; body: Readiness }> {
   return { status: response.status, body: (await response.json()) as Readiness };
 }
 
-function usage(requestId: string, overrides: Partial<UsageRecord> = {}): UsageRecord {
-  return {
-    requestId,
-    orgId: crypto.randomUUID(),
-    teamId: null,
-    keyId: null,
-    agentId: null,
-    grantId: null,
-    delegationChain: null,
-    endpoint: "/v1/chat/completions",
-    provider: "mock",
-    model: "echo",
-    routeAlias: null,
-    status: 200,
-    stream: false,
-    cacheHit: false,
-    attempts: 1,
-    inputTokens: 1,
-    outputTokens: 1,
-    cachedInputTokens: 0,
-    usageEstimated: false,
-    costNanoUsd: 0,
-    reservedNanoUsd: 0,
-    refusedBy: null,
-    latencyMs: 1,
-    traceId: null,
-    metadata: {},
-    createdAt: new Date(),
-    ...overrides,
-  };
-}
+const usage = usageRecordFixture;
 
 it("reports no usage backlog and no dead letters on a fresh instance", async () => {
   const { status, body } = await readiness();

@@ -13,7 +13,7 @@ import { createPriceBook } from "../../functions/pricing/price-book.ts";
 import { parseChatCompletionRequest } from "../../functions/protocols/openai/chat.ts";
 import { formatNanoUsd } from "../../schema/types/usd.ts";
 import { deleteByPrefix } from "../redis/use-redis.ts";
-import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { createOrgWithKey, rawId, startTestGateway, type TestGateway } from "../support/gateway.ts";
 
 const USD = 1_000_000_000;
 const chat = {
@@ -35,11 +35,6 @@ function holdOf(body: unknown): number {
     target: { kind: "mock", name: "mock", baseUrl: null, apiKey: null, config: {}, model: "echo" },
   };
   return holdFor(estimateChatCall(parsed.value, [mock]), listPrices, Date.now()).nanoUsd;
-}
-
-/** The uuid inside a relay global id. */
-function rawId(globalId: string): string {
-  return Buffer.from(globalId, "base64").toString("utf8").split(":")[1] ?? "";
 }
 
 const open: TestGateway[] = [];

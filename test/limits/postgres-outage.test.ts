@@ -5,7 +5,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { budgets, usageRecords } from "../../db/schema/index.ts";
-import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { createOrgWithKey, rawId, startTestGateway, type TestGateway } from "../support/gateway.ts";
 import type { Outage } from "../support/outage.ts";
 
 const outage: Outage = { down: false };
@@ -18,8 +18,6 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-const rawId = (globalId: string) =>
-  Buffer.from(globalId, "base64").toString("utf8").split(":")[1] ?? "";
 const chat = { model: "mock/echo", max_tokens: 20, messages: [{ role: "user", content: "hi" }] };
 
 it("serves warm calls, parks their usage and stores every record once Postgres is back", async () => {

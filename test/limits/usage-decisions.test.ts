@@ -2,7 +2,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { budgets, usageRecords } from "../../db/schema/index.ts";
-import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { createOrgWithKey, rawId, startTestGateway, type TestGateway } from "../support/gateway.ts";
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -10,8 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => gateway?.close());
 
-const rawId = (globalId: string) =>
-  Buffer.from(globalId, "base64").toString("utf8").split(":")[1] ?? "";
 const chat = { model: "mock/echo", max_tokens: 20, messages: [{ role: "user", content: "hi" }] };
 
 async function recordsOf(orgId: string) {

@@ -6,7 +6,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { budgets, usageRecords } from "../../db/schema/index.ts";
-import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { createOrgWithKey, rawId, startTestGateway, type TestGateway } from "../support/gateway.ts";
 
 const hello = { model: "mock/echo", messages: [{ role: "user", content: "what does this cost?" }] };
 
@@ -15,11 +15,6 @@ beforeAll(async () => {
   gateway = await startTestGateway();
 });
 afterAll(() => gateway?.close());
-
-/** The uuid inside a relay global id. */
-function rawId(globalId: string): string {
-  return Buffer.from(globalId, "base64").toString("utf8").split(":")[1] ?? "";
-}
 
 const SET_PRICE = `mutation ($input: SetModelPriceInput!) {
   setModelPrice(input: $input) {

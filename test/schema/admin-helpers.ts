@@ -1,6 +1,8 @@
 /** Admin-API steps the limits suites share: orgs, teams, tokens and reading error codes. */
 import type { GraphQLResult, TestGateway } from "../support/gateway.ts";
 
+export { rawId } from "../support/gateway.ts";
+
 export const hello = { model: "mock/echo", messages: [{ role: "user", content: "hi" }] };
 
 export async function createOrg(gateway: TestGateway, name: string): Promise<string> {
@@ -49,8 +51,3 @@ export const codesOf = (result: GraphQLResult<unknown>) =>
 
 export const messagesOf = (result: GraphQLResult<unknown>) =>
   result.errors?.map((error) => error.message).join("\n") ?? "";
-
-/** The uuid inside a relay global id. */
-export function rawId(globalId: string): string {
-  return Buffer.from(globalId, "base64").toString("utf8").split(":")[1] ?? "";
-}

@@ -181,3 +181,8 @@ export async function createOpenAICompatibleProvider(
     { input: { kind: "openai-compatible", ...input } },
   );
 }
+
+/** The uuid inside a relay global id (`base64("Type:uuid")`), for checks against table rows. */
+export function rawId(globalId: string): string {
+  return Buffer.from(globalId, "base64").toString("utf8").split(":")[1] ?? "";
+}
