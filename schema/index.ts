@@ -7,5 +7,6 @@ import "./types/virtual-key.ts";
 import "./types/provider.ts";
 import "./types/usage.ts";
 import "./types/viewer.ts";
+import "./types/webhook.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
