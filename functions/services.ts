@@ -7,6 +7,7 @@ import { createSql, type SqlHandle } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createRedis, type RedisHandle } from "../db/redis.ts";
 import { createUsageRecorder, type UsageRecorder } from "./accounting/usage-recorder.ts";
+import { type Alerts, createAlerts } from "./alerts/alerts.ts";
 import {
   createVirtualKeyAuthenticator,
   type VirtualKeyAuthenticator,
@@ -49,6 +50,8 @@ export interface Services {
     announceChange(orgId: string): Promise<void>;
   };
   usage: UsageRecorder;
+  /** Budget threshold crossings: audit events and signed webhooks, off the response path. */
+  alerts: Alerts;
   /** Outbound HTTP to providers; tests and benchmarks may pass their own. */
   fetch: typeof fetch;
   resolveHost: ResolveHost;
@@ -185,6 +188,14 @@ export async function startServices(config: Config, options: StartOptions = {}):
     models: createModelDirectory({ db: sql.db, keyring, config }),
     limits,
     usage,
+    alerts: createAlerts({
+      db: sql.db,
+      keyring,
+      log,
+      background,
+      fetch: upstreamFetch,
+      clock,
+    }),
     fetch: upstreamFetch,
     resolveHost,
     generatedMasterKey:

@@ -10,5 +10,6 @@ import "./types/rate-limit.ts";
 import "./types/model-price.ts";
 import "./types/usage.ts";
 import "./types/viewer.ts";
+import "./types/webhook.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -13,3 +13,4 @@ export * from "./teams.ts";
 export * from "./usage-dead-letters.ts";
 export * from "./usage-records.ts";
 export * from "./virtual-keys.ts";
+export * from "./webhooks.ts";

@@ -68,6 +68,7 @@ describe("migrateDatabase", () => {
       "usage_records",
       "virtual_key_secrets",
       "virtual_keys",
+      "webhooks",
     ]);
     expect(await appliedMigrations(handle.db)).toEqual(await migrationFolders());
   });

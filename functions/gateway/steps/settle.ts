@@ -28,7 +28,8 @@ export function settleCall(call: CallContext): void {
  * The reservation gives way to what the call really used: its slot is freed, its hold becomes
  * its cost, TPM is corrected. Off the response path, retried a few times: a settle that never
  * lands leaves the hold to lapse (the budget errs on the safe side) and the record in Postgres,
- * from which the window is rebuilt when Redis loses it.
+ * from which the window is rebuilt when Redis loses it. Budget thresholds the spend crossed raise
+ * their alerts here (functions/alerts/), once per crossing.
  */
 function settleLimits(call: CallContext, reservation: Reservation): void {
   const { services } = call;
@@ -41,12 +42,8 @@ function settleLimits(call: CallContext, reservation: Reservation): void {
     const crossings = await withRetries(() =>
       services.limits.store.settle(reservation, actual, services.clock()),
     );
-    for (const crossing of crossings) {
-      services.log.info("budget threshold crossed", {
-        budgetId: crossing.budget.id,
-        scope: crossing.budget.scope,
-        fraction: crossing.fraction,
-      });
+    if (crossings.length > 0) {
+      await services.alerts.budgetThresholdsCrossed(crossings, call.requestId);
     }
   });
 }

@@ -1,0 +1,146 @@
+import { and, asc, count, eq } from "drizzle-orm";
+import { z } from "zod";
+import { webhooks } from "../../db/schema/index.ts";
+import { WEBHOOK_EVENT_TYPES } from "../../functions/alerts/webhook-events.ts";
+import { mintWebhookSecret } from "../../functions/alerts/webhook-secret.ts";
+import { checkWebhookUrl } from "../../functions/alerts/webhook-url.ts";
+import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { builder } from "../builder.ts";
+import type { GraphQLContext } from "../context.ts";
+import { badInput, explainWriteError, notFound } from "../errors.ts";
+import { Org } from "./org.ts";
+
+export type WebhookRow = typeof webhooks.$inferSelect;
+
+/** Every crossing is sent to each of them: a bound keeps one org from fanning out without end. */
+const MAX_WEBHOOKS_PER_ORG = 20;
+
+export const Webhook = builder.node(builder.objectRef<WebhookRow>("Webhook"), {
+  id: { resolve: (webhook) => webhook.id },
+  authScopes: (webhook) => ({ orgReader: webhook.orgId }),
+  loadOne: (id, context) => loadWebhook(context, id),
+  description:
+    "Where the org's events are POSTed, signed with `x-switchyard-signature` (README, 'Alerts and webhooks'). The signing secret is shown once, by createWebhook.",
+  fields: (t) => ({
+    url: t.exposeString("url"),
+    events: t.exposeStringList("events", { description: "Event types delivered to it." }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    disabledAt: t.expose("disabledAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+async function loadWebhook(context: GraphQLContext, id: string): Promise<WebhookRow | null> {
+  const scope = orgScopeOf(context.viewer);
+  const [row] = await context.services.sql.db
+    .select()
+    .from(webhooks)
+    .where(
+      scope.all ? eq(webhooks.id, id) : and(eq(webhooks.id, id), eq(webhooks.orgId, scope.orgId)),
+    );
+  return row ?? null;
+}
+
+builder.objectField(Org, "webhooks", (t) =>
+  t.field({
+    type: [Webhook],
+    resolve: (org, _args, context) =>
+      context.services.sql.db
+        .select()
+        .from(webhooks)
+        .where(eq(webhooks.orgId, org.id))
+        .orderBy(asc(webhooks.createdAt)),
+  }),
+);
+
+const CreateWebhookPayload = builder.simpleObject("CreateWebhookPayload", {
+  fields: (t) => ({
+    webhook: t.field({ type: Webhook }),
+    secret: t.string({
+      description:
+        "The signing secret, shown once. Stored encrypted (the server signs with it, so it cannot keep only a hash); never returned again.",
+    }),
+  }),
+});
+
+const DeleteWebhookPayload = builder.simpleObject("DeleteWebhookPayload", {
+  fields: (t) => ({ webhook: t.field({ type: Webhook, description: "As it was." }) }),
+});
+
+builder.mutationFields((t) => ({
+  createWebhook: t.field({
+    type: CreateWebhookPayload,
+    authScopes: { authenticated: true },
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType("CreateWebhookInput", {
+          fields: (f) => ({
+            orgId: f.globalID({ required: true, for: Org }),
+            url: f.string({ required: true, validate: z.string().trim().min(1).max(2000) }),
+            events: f.stringList({
+              description: `Event types to deliver (default: all of ${WEBHOOK_EVENT_TYPES.join(", ")}).`,
+              validate: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length),
+            }),
+          }),
+        }),
+      }),
+    },
+    resolve: async (_root, { input }, context) => {
+      const orgId = input.orgId.id;
+      requireOrgRole(context, orgId, "ADMIN");
+      const { config, resolveHost, keyring, sql } = context.services;
+      const check = await checkWebhookUrl(input.url.trim(), {
+        allowPrivate: config.allowPrivateUpstreams,
+        production: config.production,
+        resolveHost,
+      });
+      if (!check.ok) throw badInput(check.reason);
+      const [existing] = await sql.db
+        .select({ count: count() })
+        .from(webhooks)
+        .where(eq(webhooks.orgId, orgId));
+      if ((existing?.count ?? 0) >= MAX_WEBHOOKS_PER_ORG) {
+        throw badInput(`an org may have at most ${MAX_WEBHOOKS_PER_ORG} webhooks`);
+      }
+      const secret = mintWebhookSecret();
+      const [webhook] = await sql.db
+        .insert(webhooks)
+        .values({
+          orgId,
+          url: check.url,
+          secretCiphertext: await keyring.encrypt(secret),
+          events: [...new Set(input.events ?? WEBHOOK_EVENT_TYPES)],
+        })
+        .returning()
+        .catch((error: unknown) =>
+          explainWriteError(error, { conflict: "webhook already exists", missing: "org" }),
+        );
+      if (!webhook) throw new Error("insert returned no row");
+      return { webhook, secret };
+    },
+  }),
+
+  deleteWebhook: t.field({
+    type: DeleteWebhookPayload,
+    description: "Stops deliveries at once; events already being retried finish their retries.",
+    authScopes: { authenticated: true },
+    args: {
+      input: t.arg({
+        required: true,
+        type: builder.inputType("DeleteWebhookInput", {
+          fields: (f) => ({ id: f.globalID({ required: true, for: Webhook }) }),
+        }),
+      }),
+    },
+    resolve: async (_root, { input }, context) => {
+      const webhook = await loadWebhook(context, input.id.id);
+      if (!webhook) throw notFound("webhook");
+      requireOrgRole(context, webhook.orgId, "ADMIN");
+      const [deleted] = await context.services.sql.db
+        .delete(webhooks)
+        .where(eq(webhooks.id, webhook.id))
+        .returning();
+      return { webhook: deleted ?? webhook };
+    },
+  }),
+}));
