@@ -5,6 +5,7 @@ import "./types/team.ts";
 import "./types/admin-token.ts";
 import "./types/virtual-key.ts";
 import "./types/provider.ts";
+import "./types/model-route.ts";
 import "./types/budget.ts";
 import "./types/rate-limit.ts";
 import "./types/model-price.ts";

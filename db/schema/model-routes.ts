@@ -44,6 +44,8 @@ export const modelDeployments = pgTable(
     weight: integer("weight").notNull().default(1),
     priority: integer("priority").notNull().default(0),
     timeoutMs: integer("timeout_ms"),
+    /** Where the deployment was listed in the route (0-based): ties in priority keep this order. */
+    position: integer("position").notNull().default(0),
   },
   (t) => [index("model_deployments_route_id_idx").on(t.routeId)],
 );

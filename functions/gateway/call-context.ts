@@ -9,7 +9,7 @@ import type { LimitsReport } from "../limits/limits-report.ts";
 import type { Reservation } from "../limits/limits-store.ts";
 import type { PriceBook } from "../pricing/price-book.ts";
 import type { ProviderErrorKind, Usage } from "../providers/types.ts";
-import type { Deployment } from "../routing/model-directory.ts";
+import type { Deployment, ResolvedModel } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
 import type { GatewayError } from "./errors.ts";
 import type { CallerAnnotations } from "./steps/request-context.ts";
@@ -53,6 +53,8 @@ export interface CallContext {
   limits: LimitsReport | null;
   /** The org's prices, loaded with its limits by the limits stage; null before it. */
   prices: PriceBook | null;
+  /** What the model name resolved to (a route's alias and deployments); null before routing. */
+  route: ResolvedModel | null;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -83,6 +85,7 @@ export function newCallContext(init: {
     reservation: null,
     limits: null,
     prices: null,
+    route: null,
     attempts: [],
     served: null,
     usage: () => null,

@@ -13,7 +13,7 @@ import { callWithFallback } from "../steps/call-provider.ts";
 import { reserveLimits } from "../steps/limits.ts";
 import { parseChatRequest } from "../steps/parse-chat.ts";
 import { readJsonBody } from "../steps/read-body.ts";
-import { resolveDeployments } from "../steps/route.ts";
+import { orderDeployments, resolveDeployments } from "../steps/route.ts";
 
 export const chatCompletions: EndpointSpec = {
   endpoint: "/v1/chat/completions",
@@ -29,12 +29,13 @@ export const chatCompletions: EndpointSpec = {
     authorizeModel(principal, chat.model);
     // 7a. route: which deployments may serve it (cached, no I/O when warm). Before the limits,
     // because the budget hold is priced at the dearest of them.
-    const deployments = await resolveDeployments(call.services.models, principal, chat.model);
+    const { deployments } = await resolveDeployments(call, chat.model);
     // 4. limits: rate limits, concurrency and budget holds, one Redis round trip
-    await reserveLimits(call, estimateChatCall(chat, deployments));
+    const estimate = estimateChatCall(chat, deployments);
+    await reserveLimits(call, estimate);
     // 5. input guardrails · 6. cache: later issues
     // 7b–8. provider call with fallback · 9. output guardrails: later issue
-    const outcome = await callWithFallback(call, deployments, chat);
+    const outcome = await callWithFallback(call, orderDeployments(call, estimate.worstUsage), chat);
     return answerChat(call, outcome);
   },
 };

@@ -1,12 +1,14 @@
 /**
- * Stage 7b–8: call the deployments in order until one answers. A retryable failure (timeout,
- * 5xx, 429, network) moves on to the next deployment; anything else ends the call. Once a stream
+ * Stage 7b–8: call the deployments in order until one answers. A failure the route's `fallbackOn`
+ * names (default: timeout, 5xx, 429, network; routing/fallback.ts) moves on to the next
+ * deployment; anything else ends the call. Once a stream
  * has started there is no fallback: the client already has the first bytes.
  */
 import type { Logger } from "../../log.ts";
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
 import { adapterFor } from "../../providers/index.ts";
 import { type ChatOutcome, ProviderError } from "../../providers/types.ts";
+import { DEFAULT_FALLBACK_ON, shouldFallBack } from "../../routing/fallback.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
 import type { CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
@@ -42,6 +44,7 @@ export async function callWithFallback(
     clientSignal: call.request.signal,
     log: services.log,
   };
+  const fallbackOn = call.route?.route?.fallbackOn ?? DEFAULT_FALLBACK_ON;
   const failures: AttemptFailure[] = [];
   for (const deployment of deployments) {
     const startedAt = services.clock();
@@ -60,7 +63,7 @@ export async function callWithFallback(
       const status = failure.kind === "upstream_http" ? failure.status : null;
       call.attempts.push({ deployment, status, error: failure.kind, latencyMs });
       failures.push({ deployment, error: failure });
-      if (!failure.retryable) break;
+      if (!shouldFallBack(failure, fallbackOn)) break;
     }
   }
   throw gatewayErrorFor(failures);
@@ -101,6 +104,7 @@ async function callOnce(
 }
 
 function timeoutOf(deployment: Deployment): number {
+  if (deployment.timeoutMs) return deployment.timeoutMs;
   const configured = deployment.target.config.timeoutMs;
   return typeof configured === "number" && configured > 0 ? configured : DEFAULT_TIMEOUT_MS;
 }

@@ -17,11 +17,13 @@ import { GatewayError } from "../errors.ts";
 import { nanoUsdToUsd, refuseUnpriced } from "../pricing.ts";
 import { authenticate } from "./authenticate.ts";
 import { authorizeModel } from "./authorize.ts";
+import { resolveDeployments } from "./route.ts";
 
 /** Reloads after a change, then seeds, then decides: never more rounds than that. */
 const MAX_ROUNDS = 4;
 
-export async function reserveLimits(call: CallContext, estimate: CallEstimate): Promise<void> {
+export async function reserveLimits(call: CallContext, initial: CallEstimate): Promise<void> {
+  let estimate = initial;
   const { limits, clock } = call.services;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const principal = authenticatedPrincipal(call);
@@ -50,6 +52,12 @@ export async function reserveLimits(call: CallContext, estimate: CallEstimate): 
         // cached key is decided again under the fresh one.
         const fresh = await authenticate(call);
         if (call.requestedModel) authorizeModel(fresh, call.requestedModel);
+        // A model route may have changed as well: the call goes where the fresh one says.
+        call.services.models.forget(principal.orgId);
+        if (call.route && call.requestedModel) {
+          const { deployments } = await resolveDeployments(call, call.requestedModel);
+          estimate = { ...estimate, deployments };
+        }
         break;
       }
       case "unseeded":

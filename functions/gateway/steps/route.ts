@@ -1,20 +1,47 @@
-/** Stage 7a: the model name → the deployments to try, in order. */
-import type { Principal } from "../../auth/principal.ts";
-import type { Deployment, ModelDirectory } from "../../routing/model-directory.ts";
+/**
+ * Stage 7a: the model name → the deployments that may serve it (resolveDeployments, before the
+ * limits, which hold the budget at the dearest of them), then, once the org's prices are known,
+ * the order to try them in by the route's strategy (orderDeployments).
+ */
+import type { Usage } from "../../providers/types.ts";
+import type { ResolvedModel } from "../../routing/model-directory.ts";
+import { orderByStrategy } from "../../routing/strategies/index.ts";
+import type { RoutedDeployment } from "../../routing/strategies/types.ts";
+import { authenticatedPrincipal, type CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
 
-export async function resolveDeployments(
-  models: ModelDirectory,
-  principal: Principal,
-  model: string,
-): Promise<Deployment[]> {
-  const deployments = await models.resolve(principal.orgId, model);
-  if (deployments.length === 0) {
+/** Resolves `model` for the caller's org into `call.route` (again after a change: limits.ts). */
+export async function resolveDeployments(call: CallContext, model: string): Promise<ResolvedModel> {
+  const resolved = await call.services.models.resolve(authenticatedPrincipal(call).orgId, model);
+  if (resolved === null) {
     throw new GatewayError(
       "model_not_found",
       `The model '${model}' does not exist or is not available to this key. Use a model route alias or '<provider>/<model>'.`,
       { param: "model" },
     );
   }
-  return deployments;
+  call.route = resolved;
+  return resolved;
+}
+
+/**
+ * The resolved deployments in the order to try them. `usage` is the request's estimate (the
+ * COST strategy prices it); runs after the limits stage, which loaded the org's prices.
+ */
+export function orderDeployments(
+  call: CallContext,
+  usage: Usage,
+  random: () => number = Math.random,
+): RoutedDeployment[] {
+  const resolved = call.route;
+  if (resolved === null) {
+    throw new Error(`stage ordering: ${call.endpoint} ordered deployments before resolving`);
+  }
+  if (resolved.route === null || call.prices === null) return resolved.deployments;
+  return orderByStrategy(resolved.route.strategy, resolved.deployments, {
+    random,
+    prices: call.prices,
+    usage,
+    at: call.startedAt,
+  });
 }

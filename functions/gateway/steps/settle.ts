@@ -102,7 +102,7 @@ export function usageRecordOf(
     endpoint: call.endpoint,
     provider: deployment?.providerName ?? "",
     model: deployment?.target.model ?? call.requestedModel ?? "",
-    routeAlias: null,
+    routeAlias: call.route?.route?.alias ?? null,
     status: statusOf(call.end),
     stream: call.stream,
     cacheHit: false,

@@ -1,0 +1,45 @@
+/**
+ * A route's strategy → the order its deployments are tried in. Each strategy is a pure function
+ * in its own file; this picks one and hands it what it needs.
+ */
+import type { PriceBook } from "../../pricing/price-book.ts";
+import type { Usage } from "../../providers/types.ts";
+import { costOrder } from "./cost.ts";
+import { priorityOrder } from "./priority.ts";
+import type { RoutedDeployment } from "./types.ts";
+import { weightedOrder } from "./weighted.ts";
+
+/**
+ * The strategies the gateway implements. LATENCY and LEAST_BUSY (in the database enum) need
+ * state shared through Redis and are not accepted yet.
+ */
+export const ROUTE_STRATEGIES = ["PRIORITY", "WEIGHTED", "COST"] as const;
+export type ImplementedStrategy = (typeof ROUTE_STRATEGIES)[number];
+
+export function isImplementedStrategy(value: string): value is ImplementedStrategy {
+  return (ROUTE_STRATEGIES as readonly string[]).includes(value);
+}
+
+export interface OrderInputs {
+  random: () => number;
+  prices: PriceBook;
+  /** The request's estimated usage (COST prices it). */
+  usage: Usage;
+  /** When the call is made (epoch ms), for dated prices. */
+  at: number;
+}
+
+export function orderByStrategy<D extends RoutedDeployment>(
+  strategy: ImplementedStrategy,
+  deployments: readonly D[],
+  inputs: OrderInputs,
+): D[] {
+  switch (strategy) {
+    case "PRIORITY":
+      return priorityOrder(deployments);
+    case "WEIGHTED":
+      return weightedOrder(deployments, inputs.random);
+    case "COST":
+      return costOrder(deployments, inputs.prices, inputs.usage, inputs.at);
+  }
+}

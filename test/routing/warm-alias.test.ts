@@ -1,0 +1,71 @@
+/** A warm call through a route alias resolves it from the in-process cache: no SQL before the answer. */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Database } from "../../db/client.ts";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
+import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+
+let upstream: FakeOpenAI;
+let gateway: TestGateway;
+const queries: string[] = [];
+
+/** Records the name of every query builder the services start. */
+function countSql(db: Database): Database {
+  return new Proxy(db, {
+    get(inner, property, receiver) {
+      const value = Reflect.get(inner, property, receiver);
+      if (typeof property !== "string" || typeof value !== "function") return value;
+      if (!["select", "insert", "update", "delete", "execute", "transaction"].includes(property)) {
+        return value;
+      }
+      return (...args: unknown[]) => {
+        queries.push(property);
+        return value.apply(inner, args);
+      };
+    },
+  });
+}
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+  gateway = await startTestGateway({ observeSql: countSql });
+});
+afterAll(async () => {
+  await gateway?.close();
+  await upstream?.close();
+});
+
+it("makes no SQL query before answering a warm call that names a route alias", async () => {
+  const key = await createOrgWithKey(gateway);
+  const { createProvider } = await gateway.admin<{ createProvider: { provider: { id: string } } }>(
+    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+    {
+      input: {
+        orgId: key.orgId,
+        kind: "openai-compatible",
+        name: "up",
+        baseUrl: upstream.baseUrl,
+        apiKey: "sk-x",
+      },
+    },
+  );
+  await gateway.admin(
+    `mutation ($input: CreateModelRouteInput!) { createModelRoute(input: $input) { route { id } } }`,
+    {
+      input: {
+        orgId: key.orgId,
+        alias: "warm",
+        strategy: "PRIORITY",
+        deployments: [{ providerId: createProvider.provider.id, model: "m" }],
+      },
+    },
+  );
+  const chat = { model: "warm", messages: [{ role: "user", content: "hi" }] };
+  expect((await gateway.call("/v1/chat/completions", chat, key.secret)).status).toBe(200);
+  await gateway.services.background.drain();
+
+  queries.length = 0;
+  const response = await gateway.call("/v1/chat/completions", chat, key.secret);
+  expect(response.status).toBe(200);
+  expect(queries).toEqual([]);
+  await response.text();
+});
