@@ -13,6 +13,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { and, asc, eq, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import { modelDeployments, modelRoutes, providers } from "../../db/schema/index.ts";
+import { modelNameSchema } from "../../functions/protocols/openai/chat-request.ts";
 import { DEFAULT_FALLBACK_ON, type FailureClass } from "../../functions/routing/fallback.ts";
 import {
   type ImplementedStrategy,
@@ -35,12 +36,10 @@ const uuid = z.uuid();
  * Like a model name on the wire (functions/protocols/openai/chat-request.ts): 1–256 visible
  * ASCII characters; and no '/', which is what tells an alias from `<provider>/<model>`.
  */
-const alias = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[\x21-\x7e]+$/, "only visible ASCII characters (no spaces or control characters)")
-  .regex(/^[^/]+$/, "may not contain '/' (that names <provider>/<model>)");
+const alias = modelNameSchema.regex(
+  /^[^/]+$/,
+  "may not contain '/' (that names <provider>/<model>)",
+);
 
 const RouteStrategyEnum = builder.enumType("RouteStrategy", {
   description:

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import { agents, teams, virtualKeySecrets, virtualKeys } from "../../db/schema/index.ts";
+import { modelNameSchema } from "../../functions/protocols/openai/chat-request.ts";
 import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts";
 import { orgScopeOf, requireOrgRole } from "../access.ts";
 import { builder } from "../builder.ts";
@@ -11,12 +12,12 @@ import { Team } from "./team.ts";
 
 export type VirtualKeyRow = typeof virtualKeys.$inferSelect;
 
-export const modelPattern = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[\w.:@-]+(\/[\w.:@/*-]+)?$|^\*$/, "a model alias, provider/model, or provider/*");
+/**
+ * An entry of a key's model allow-list: any name a client may send (a route alias,
+ * `<provider>/<model>`), `<provider>/*`, or `*` — the wire's own model-name rule, so every alias
+ * a route may have can be listed.
+ */
+export const modelPattern = z.string().trim().pipe(modelNameSchema);
 
 export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("VirtualKey"), {
   id: { resolve: (key) => key.id },

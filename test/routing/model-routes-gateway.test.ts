@@ -176,6 +176,14 @@ describe("a call naming a route alias", () => {
     expect(refused.status).toBe(403);
   });
 
+  it("may be any name a client can send, and a key may list it", async () => {
+    const odd = "fast+cheap!";
+    const allowed = await orgWithRoute({ alias: odd }, { models: [odd] });
+    primary.script({ kind: "complete" });
+    const ok = await gateway.call("/v1/chat/completions", ask(odd), allowed.secret);
+    expect(ok.status).toBe(200);
+  });
+
   it("is not found in another org, which has no such route", async () => {
     await orgWithRoute();
     const stranger = await createOrgWithKey(gateway);
