@@ -12,6 +12,7 @@ import type { ProviderErrorKind, Usage } from "../providers/types.ts";
 import type { Deployment } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
 import type { GatewayError } from "./errors.ts";
+import type { CallCache } from "./steps/cache.ts";
 import type { CallerAnnotations } from "./steps/request-context.ts";
 
 /** One try of one deployment, as data: what the attempts header, logs and usage report. */
@@ -53,6 +54,8 @@ export interface CallContext {
   limits: LimitsReport | null;
   /** The org's prices, loaded with its limits by the limits stage; null before it. */
   prices: PriceBook | null;
+  /** The response cache: what the request asked for and the entry that answered it, if any. */
+  cache: CallCache;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -83,6 +86,7 @@ export function newCallContext(init: {
     reservation: null,
     limits: null,
     prices: null,
+    cache: { directive: null, key: null, hit: null },
     attempts: [],
     served: null,
     usage: () => null,
