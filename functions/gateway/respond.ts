@@ -15,7 +15,7 @@ import { GatewayError, toGatewayError } from "./errors.ts";
 import { setLimitHeaders } from "./limit-headers.ts";
 import { nanoUsdToUsd } from "./pricing.ts";
 import { chatChunksToSse, encodeSseEvent, SSE_HEADERS, type StreamEnd } from "./sse.ts";
-import { rememberAnswer } from "./steps/cache.ts";
+import { rememberAnswer, rememberStream } from "./steps/cache.ts";
 import { gatewayErrorFor } from "./steps/call-provider.ts";
 import { costOf, settleCall } from "./steps/settle.ts";
 
@@ -32,7 +32,8 @@ export function answerChat(call: CallContext, outcome: ChatOutcome): Response {
   }
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
   call.streaming = true;
-  return new Response(streamBody(call, deployment, outcome.chunks), { status: 200, headers });
+  const chunks = rememberStream(call, outcome.chunks, outcome.usage);
+  return new Response(streamBody(call, deployment, chunks), { status: 200, headers });
 }
 
 /**

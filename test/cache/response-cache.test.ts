@@ -242,6 +242,56 @@ describe("streams", () => {
   });
 });
 
+describe("streamed answers", () => {
+  it("stores a streamed answer once the stream has ended, for streaming and JSON requests alike", async () => {
+    const org = await tenant();
+    upstream.script({ kind: "stream", deltas: ["Par", "is"] });
+    const miss = await ask(org, question({ stream: true }), maxAge(60));
+    expect(miss.headers.get("x-switchyard-cache")).toBe("MISS");
+
+    const { result: json, calls } = await upstreamCalls(() => ask(org, question(), maxAge(60)));
+    expect(calls).toBe(0);
+    expect(json.headers.get("x-switchyard-cache")).toBe("HIT");
+    const completion = await json.json();
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.choices[0]).toMatchObject({
+      message: { role: "assistant", content: "Paris" },
+      finish_reason: "stop",
+    });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 3 });
+
+    const replay = await ask(org, question({ stream: true }), maxAge(60));
+    expect(replay.headers.get("x-switchyard-cache")).toBe("HIT");
+    const content = sseData(await replay.text())
+      .slice(0, -1)
+      .map((data) => JSON.parse(data).choices[0]?.delta?.content ?? "")
+      .join("");
+    expect(content).toBe("Paris");
+  });
+
+  it("does not store a stream the upstream cut off", async () => {
+    const org = await tenant();
+    upstream.script({ kind: "stream", deltas: ["Par", "is"], disconnectAfter: 2 });
+    await (await ask(org, question({ stream: true }), maxAge(60))).text();
+    upstream.script({ kind: "complete" });
+    const { result, calls } = await upstreamCalls(() => ask(org, question(), maxAge(60)));
+    expect(calls).toBe(1);
+    expect(result.headers.get("x-switchyard-cache")).toBe("MISS");
+  });
+});
+
+describe("size bound", () => {
+  it("does not store an answer over 1 MiB", async () => {
+    const org = await tenant();
+    upstream.script({ kind: "complete", deltas: ["x".repeat(1024 * 1024)] });
+    expect((await ask(org, question(), maxAge(60))).status).toBe(200);
+    upstream.script({ kind: "complete" });
+    const { result, calls } = await upstreamCalls(() => ask(org, question(), maxAge(60)));
+    expect(calls).toBe(1);
+    expect(result.headers.get("x-switchyard-cache")).toBe("MISS");
+  });
+});
+
 describe("tenants", () => {
   it("never answers one org with another org's entry for the same request", async () => {
     const orgA = await tenant();

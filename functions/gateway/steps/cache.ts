@@ -5,10 +5,11 @@
  * RPM; a hit ends the call before any provider is called, and settles at zero cost and zero
  * tokens (the hold is released, TPM and spend are not charged).
  *
- * Answers are written by the respond stage once complete (./respond.ts calls rememberAnswer),
- * off the response path. Redis trouble never fails a call here: a failed read is a miss.
+ * Answers are written by the respond stage once complete (../respond.ts calls rememberAnswer, or
+ * rememberStream for a stream, which stores it once it has ended normally), off the response path. Redis trouble never fails a call here: a failed read is a miss.
  */
 
+import { assembleCompletion } from "../../cache/assemble.ts";
 import {
   CACHE_HEADER,
   type CacheDirective,
@@ -17,8 +18,13 @@ import {
 import { cacheKeyOf } from "../../cache/cache-key.ts";
 import { type CachedAnswer, createCachedAnswers } from "../../cache/cached-answers.ts";
 import { isReplayable } from "../../cache/replay.ts";
-import type { ChatCompletion, ChatCompletionRequest } from "../../protocols/openai/chat.ts";
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+} from "../../protocols/openai/chat.ts";
 import type { Usage } from "../../providers/types.ts";
+import { toWireUsage } from "../../providers/usage.ts";
 import { authenticatedPrincipal, type CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
 
@@ -88,6 +94,35 @@ export function rememberAnswer(call: CallContext, completion: ChatCompletion, us
       });
     }
   });
+}
+
+/**
+ * The stream's chunks, passed through unchanged and, when the request opted in, put together
+ * into a completion that is stored once the stream has ended normally (not on an error or when
+ * the client went away: a partial answer is never cached).
+ */
+export function rememberStream(
+  call: CallContext,
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  usage: () => Usage,
+): AsyncIterable<ChatCompletionChunk> {
+  if (call.cache.directive?.kind !== "max-age" || call.cache.key === null) return chunks;
+  return tap(call, chunks, usage);
+}
+
+async function* tap(
+  call: CallContext,
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  usage: () => Usage,
+): AsyncGenerator<ChatCompletionChunk> {
+  const assembler = assembleCompletion();
+  for await (const chunk of chunks) {
+    assembler.add(chunk);
+    yield chunk;
+  }
+  const final = usage();
+  const completion = assembler.completion(toWireUsage(final));
+  if (completion !== null) rememberAnswer(call, completion, final);
 }
 
 function cachedAnswers(call: CallContext) {
