@@ -199,15 +199,25 @@ describe("expiry", () => {
   it("stores the entry in Redis with the max-age as its expiry", async () => {
     const org = await tenant();
     await ask(org, question(), maxAge(1));
-    const redis = gateway.services.redis.redis;
-    const [, keys] = await redis.scan(0, {
-      match: `${gateway.services.config.redisNamespace}cache:${rawId(org.orgId)}:*`,
-      count: 1000,
-    });
+    const keys = await cacheKeys(org);
     expect(keys).toHaveLength(1);
-    const ttl = await redis.pttl(keys[0] ?? "");
+    const ttl = await gateway.services.redis.redis.pttl(keys[0] ?? "");
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(1_000);
+  });
+});
+
+describe("damaged entries", () => {
+  it("treats an entry it cannot read as a miss, and replaces it", async () => {
+    const org = await tenant();
+    await ask(org, question(), maxAge(60));
+    const [key] = await cacheKeys(org);
+    await gateway.services.redis.redis.set(key ?? "", JSON.stringify({ completion: "garbage" }));
+    const { result, calls } = await upstreamCalls(() => ask(org, question(), maxAge(60)));
+    expect(calls).toBe(1);
+    expect(result.status).toBe(200);
+    expect(result.headers.get("x-switchyard-cache")).toBe("MISS");
+    expect((await ask(org, question(), maxAge(60))).headers.get("x-switchyard-cache")).toBe("HIT");
   });
 });
 
@@ -347,6 +357,19 @@ describe("limits", () => {
     expect(holds).toBe(0);
   });
 });
+
+/** The org's cache entries in Redis. */
+async function cacheKeys(org: Tenant): Promise<string[]> {
+  const match = `${gateway.services.config.redisNamespace}cache:${rawId(org.orgId)}:*`;
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await gateway.services.redis.redis.scan(cursor, { match, count: 1000 });
+    found.push(...keys);
+    cursor = String(next);
+  } while (cursor !== "0");
+  return found;
+}
 
 /** The `data:` payloads of an SSE body, in order. */
 function sseData(text: string): string[] {

@@ -6,9 +6,9 @@
  * tokens (the hold is released, TPM and spend are not charged).
  *
  * Answers are written by the respond stage once complete (../respond.ts calls rememberAnswer, or
- * rememberStream for a stream, which stores it once it has ended normally), off the response path. Redis trouble never fails a call here: a failed read is a miss.
+ * rememberStream for a stream, which stores it once it has ended normally), off the response
+ * path. Redis trouble never fails a call here: a failed read is a miss.
  */
-
 import { assembleCompletion } from "../../cache/assemble.ts";
 import {
   CACHE_HEADER,
