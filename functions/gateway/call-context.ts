@@ -12,6 +12,7 @@ import type { ProviderErrorKind, Usage } from "../providers/types.ts";
 import type { Deployment, ResolvedModel } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
 import type { GatewayError } from "./errors.ts";
+import type { CallCache } from "./steps/cache.ts";
 import type { CallerAnnotations } from "./steps/request-context.ts";
 
 /** One try of one deployment, as data: what the attempts header, logs and usage report. */
@@ -55,6 +56,8 @@ export interface CallContext {
   prices: PriceBook | null;
   /** What the model name resolved to (a route's alias and deployments); null before routing. */
   route: ResolvedModel | null;
+  /** The response cache: what the request asked for and the entry that answered it, if any. */
+  cache: CallCache;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -86,6 +89,7 @@ export function newCallContext(init: {
     limits: null,
     prices: null,
     route: null,
+    cache: { directive: null, key: null, hit: null },
     attempts: [],
     served: null,
     usage: () => null,

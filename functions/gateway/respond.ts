@@ -1,16 +1,21 @@
 /**
  * Stage 8b: the successful answer, JSON or SSE, with Switchyard's response headers
  * (DESIGN.md, "Response headers"), all read from the call context. A streamed body is relayed
- * chunk by chunk, never buffered, and settles the call when it ends, however it ends.
+ * chunk by chunk, never buffered, and settles the call when it ends, however it ends. A cache hit
+ * is answered here too, as JSON or replayed as SSE, whichever the request asked for.
  */
-import type { ChatCompletionChunk } from "../protocols/openai/chat.ts";
+import type { CachedAnswer } from "../cache/cached-answers.ts";
+import { replayChunks } from "../cache/replay.ts";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocols/openai/chat.ts";
 import { type ChatOutcome, ProviderError } from "../providers/types.ts";
+import { toWireUsage } from "../providers/usage.ts";
 import type { Deployment } from "../routing/model-directory.ts";
 import type { CallContext } from "./call-context.ts";
 import { GatewayError, toGatewayError } from "./errors.ts";
 import { setLimitHeaders } from "./limit-headers.ts";
 import { nanoUsdToUsd } from "./pricing.ts";
 import { chatChunksToSse, encodeSseEvent, SSE_HEADERS, type StreamEnd } from "./sse.ts";
+import { rememberAnswer, rememberStream } from "./steps/cache.ts";
 import { gatewayErrorFor } from "./steps/call-provider.ts";
 import { costOf, settleCall } from "./steps/settle.ts";
 
@@ -22,11 +27,50 @@ export function answerChat(call: CallContext, outcome: ChatOutcome): Response {
     const cost = costOf(call, deployment, outcome.usage);
     headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
     call.end = { kind: "answered", status: 200 };
+    rememberAnswer(call, outcome.response, outcome.usage);
     return new Response(JSON.stringify(outcome.response), { status: 200, headers });
   }
   for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
   call.streaming = true;
-  return new Response(streamBody(call, deployment, outcome.chunks), { status: 200, headers });
+  const chunks = rememberStream(call, outcome.chunks, outcome.usage);
+  return new Response(streamBody(call, deployment, chunks), { status: 200, headers });
+}
+
+/**
+ * A cache hit: the stored answer, with the deployment that produced it in the headers, no
+ * attempts and no cost. It is complete, so even a replayed stream settles when the frame ends.
+ */
+export function answerFromCache(
+  call: CallContext,
+  cached: CachedAnswer,
+  chat: ChatCompletionRequest,
+): Response {
+  const headers = new Headers({
+    "x-request-id": call.requestId,
+    "x-switchyard-provider": cached.provider,
+    "x-switchyard-model": cached.model,
+    "x-switchyard-attempts": "0",
+    "x-switchyard-cache": "HIT",
+    "x-switchyard-cost-usd": nanoUsdToUsd(0).toFixed(9),
+  });
+  setLimitHeaders(headers, call.limits);
+  call.end = { kind: "answered", status: 200 };
+  if (!call.stream) {
+    headers.set("content-type", "application/json");
+    return new Response(JSON.stringify(cached.completion), { status: 200, headers });
+  }
+  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  const usage = chat.stream_options?.include_usage
+    ? (cached.completion.usage ?? toWireUsage(cached.usage))
+    : null;
+  return new Response(chatChunksToSse(fromArray(replayChunks(cached.completion, usage))), {
+    status: 200,
+    headers,
+  });
+}
+
+async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
 }
 
 function streamBody(

@@ -6,9 +6,10 @@
 
 import { estimateChatCall } from "../../limits/estimate.ts";
 import type { EndpointSpec } from "../pipeline.ts";
-import { answerChat } from "../respond.ts";
+import { answerChat, answerFromCache } from "../respond.ts";
 import { authenticate } from "../steps/authenticate.ts";
 import { authorizeModel } from "../steps/authorize.ts";
+import { lookupCache, readCacheDirective } from "../steps/cache.ts";
 import { callWithFallback } from "../steps/call-provider.ts";
 import { reserveLimits } from "../steps/limits.ts";
 import { parseChatRequest } from "../steps/parse-chat.ts";
@@ -24,6 +25,7 @@ export const chatCompletions: EndpointSpec = {
     const chat = parseChatRequest(body);
     call.requestedModel = chat.model;
     call.stream = chat.stream === true;
+    readCacheDirective(call);
     // 2. authenticate · 3. authorise
     const principal = await authenticate(call);
     authorizeModel(principal, chat.model);
@@ -33,7 +35,10 @@ export const chatCompletions: EndpointSpec = {
     // 4. limits: rate limits, concurrency and budget holds, one Redis round trip
     const estimate = estimateChatCall(chat, deployments);
     await reserveLimits(call, estimate);
-    // 5. input guardrails · 6. cache: later issues
+    // 5. input guardrails: later issue
+    // 6. response cache: a stored answer ends the call here, with no provider call
+    const cached = await lookupCache(call, chat);
+    if (cached) return answerFromCache(call, cached, chat);
     // 7b–8. provider call with fallback · 9. output guardrails: later issue
     const outcome = await callWithFallback(call, orderDeployments(call, estimate.worstUsage), chat);
     return answerChat(call, outcome);

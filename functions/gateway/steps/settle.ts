@@ -33,6 +33,7 @@ export function settleCall(call: CallContext): void {
  */
 function settleLimits(call: CallContext, reservation: Reservation): void {
   const { services } = call;
+  // A cache hit has neither: it settles at 0 tokens and 0 cost (its request still counted).
   const usage = call.usage();
   const actual = {
     tokens: usage ? usage.inputTokens + usage.outputTokens : 0,
@@ -100,12 +101,13 @@ export function usageRecordOf(
     grantId: null,
     delegationChain: null,
     endpoint: call.endpoint,
-    provider: deployment?.providerName ?? "",
-    model: deployment?.target.model ?? call.requestedModel ?? "",
+    // A cache hit names the deployment whose answer was replayed; it used no tokens and cost 0.
+    provider: deployment?.providerName ?? call.cache.hit?.provider ?? "",
+    model: deployment?.target.model ?? call.cache.hit?.model ?? call.requestedModel ?? "",
     routeAlias: call.route?.route?.alias ?? null,
     status: statusOf(call.end),
     stream: call.stream,
-    cacheHit: false,
+    cacheHit: call.cache.hit !== null,
     attempts: call.attempts.length,
     inputTokens: usage?.inputTokens ?? 0,
     outputTokens: usage?.outputTokens ?? 0,
