@@ -157,7 +157,7 @@ describe("createModelRoute", () => {
     expect(route.orgId).toBeNull();
   });
 
-  it("does not accept the strategies that are not implemented yet", async () => {
+  it("refuses LATENCY and LEAST_BUSY, which routes do not offer yet", async () => {
     const { orgId, providerId } = await orgWithProvider();
     for (const strategy of ["LATENCY", "LEAST_BUSY"]) {
       const result = await create({
