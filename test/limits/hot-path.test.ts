@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Database } from "../../db/client.ts";
 import { usageRecords } from "../../db/schema/index.ts";
 import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { databaseObserved } from "../support/outage.ts";
 
 let gateway: TestGateway;
 const io = { sql: [] as string[], redis: [] as unknown[] };
@@ -31,20 +32,10 @@ interface Requester {
   request(req: unknown): Promise<unknown>;
 }
 
-/** Every query the services make, named by how they entered the database. */
+/** Every query the services make, named by how it entered the database. */
 function countSql(db: Database): Database {
-  return new Proxy(db, {
-    get(inner, property, receiver) {
-      const value = Reflect.get(inner, property, receiver);
-      if (typeof property !== "string" || typeof value !== "function") return value;
-      if (!["select", "insert", "update", "delete", "execute", "transaction"].includes(property)) {
-        return value;
-      }
-      return (...args: unknown[]) => {
-        io.sql.push(property === "insert" && args[0] === usageRecords ? "insert usage" : property);
-        return value.apply(inner, args);
-      };
-    },
+  return databaseObserved(db, (entry, args) => {
+    io.sql.push(entry === "insert" && args[0] === usageRecords ? "insert usage" : entry);
   });
 }
 

@@ -1,33 +1,18 @@
 /** A warm call through a route alias resolves it from the in-process cache: no SQL before the answer. */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Database } from "../../db/client.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
 import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { databaseObserved } from "../support/outage.ts";
 
 let upstream: FakeOpenAI;
 let gateway: TestGateway;
 const queries: string[] = [];
 
-/** Records the name of every query builder the services start. */
-function countSql(db: Database): Database {
-  return new Proxy(db, {
-    get(inner, property, receiver) {
-      const value = Reflect.get(inner, property, receiver);
-      if (typeof property !== "string" || typeof value !== "function") return value;
-      if (!["select", "insert", "update", "delete", "execute", "transaction"].includes(property)) {
-        return value;
-      }
-      return (...args: unknown[]) => {
-        queries.push(property);
-        return value.apply(inner, args);
-      };
-    },
-  });
-}
-
 beforeAll(async () => {
   upstream = await startFakeOpenAI();
-  gateway = await startTestGateway({ observeSql: countSql });
+  gateway = await startTestGateway({
+    observeSql: (db) => databaseObserved(db, (entry) => queries.push(entry)),
+  });
 });
 afterAll(async () => {
   await gateway?.close();
