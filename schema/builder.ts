@@ -5,17 +5,20 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import SimpleObjectsPlugin from "@pothos/plugin-simple-objects";
 import ValidationPlugin from "@pothos/plugin-validation";
 import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
-import type { AdminRole, GraphQLContext } from "./context.ts";
+import { authScopesOf } from "./access.ts";
+import type { GraphQLContext } from "./context.ts";
 import { adminError } from "./errors.ts";
 import { decodeUuidGlobalId } from "./global-id.ts";
-
-const ROLE_RANK: Record<AdminRole, number> = { VIEWER: 1, ADMIN: 2, OWNER: 3 };
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   AuthScopes: {
     authenticated: boolean;
     master: boolean;
+    /** OWNER or ADMIN of the viewer's own org (or the master key); rows load within that org. */
+    writer: boolean;
+    /** OWNER of the viewer's own org (or the master key). */
+    owner: boolean;
     /** Any admin of this org (or the master key). */
     orgReader: string;
     /** OWNER or ADMIN of this org (or the master key). */
@@ -53,21 +56,7 @@ export const builder = new SchemaBuilder<{
       context.viewer
         ? adminError("FORBIDDEN", "Not allowed for this token")
         : adminError("UNAUTHENTICATED", "Send Authorization: Bearer <admin token>"),
-    authScopes: (context) => {
-      const viewer = context.viewer;
-      const hasRole = (orgId: string, minimum: AdminRole) =>
-        viewer?.kind === "master" ||
-        (viewer?.kind === "admin" &&
-          viewer.orgId === orgId &&
-          ROLE_RANK[viewer.role] >= ROLE_RANK[minimum]);
-      return {
-        authenticated: viewer !== null,
-        master: viewer?.kind === "master",
-        orgReader: (orgId: string) => hasRole(orgId, "VIEWER"),
-        orgWriter: (orgId: string) => hasRole(orgId, "ADMIN"),
-        orgOwner: (orgId: string) => hasRole(orgId, "OWNER"),
-      };
-    },
+    authScopes: (context) => authScopesOf(context.viewer),
   },
 });
 

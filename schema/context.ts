@@ -14,4 +14,6 @@ export interface GraphQLContext {
   services: Services;
   viewer: Viewer | null;
   requestId: string;
+  /** The client's address as the platform reports it (first x-forwarded-for hop), for audit. */
+  clientIp: string | null;
 }

@@ -60,6 +60,12 @@ export function explainWriteError(
   throw error;
 }
 
+/** A delete refused because other rows still point at the row (foreign_key_violation → CONFLICT). */
+export function explainDeleteError(error: unknown, stillReferenced: string): never {
+  if (sqlStateOf(error) === "23503") throw conflict(stillReferenced);
+  throw error;
+}
+
 /**
  * What the client sees for any error (yoga's maskError): ours (with a code), and the ones
  * graphql-js or Pothos raise about the request itself (syntax, input coercion, invalid global ids)

@@ -59,7 +59,17 @@ export function createAdminServer(services: Services) {
     context: async ({ request, requestId }) => ({
       services,
       requestId,
+      clientIp: clientIpOf(request.headers),
       viewer: await authenticate(request.headers),
     }),
   });
+}
+
+/**
+ * The platform in front (Vercel, a load balancer) appends the peer to x-forwarded-for; the first
+ * hop is the client as that platform saw it. Recorded in audit events, never used to authorize.
+ */
+function clientIpOf(headers: Headers): string | null {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || headers.get("x-real-ip")?.trim() || null;
 }

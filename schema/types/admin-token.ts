@@ -2,7 +2,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { adminTokens } from "../../db/schema/index.ts";
 import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
@@ -14,10 +15,14 @@ export const AdminRoleEnum = builder.enumType("AdminRole", {
   values: ["OWNER", "ADMIN", "VIEWER"] as const,
 });
 
-export const AdminToken = builder.objectRef<AdminTokenRow>("AdminToken").implement({
-  authScopes: (token) => ({ orgReader: token.orgId }),
+const ADMIN_TOKENS = { table: adminTokens, id: adminTokens.id, orgId: adminTokens.orgId };
+
+export const AdminToken = builder.node(builder.objectRef<AdminTokenRow>("AdminToken"), {
+  id: { resolve: (token) => token.id },
+  // Tokens are the OWNER's business: an ADMIN or VIEWER does not even see who holds one.
+  authScopes: (token) => ({ orgOwner: token.orgId }),
+  loadMany: (ids, context) => loadManyInOrg<AdminTokenRow>(context, ADMIN_TOKENS, ids),
   fields: (t) => ({
-    id: t.globalID({ resolve: (token) => ({ type: "AdminToken", id: token.id }) }),
     name: t.exposeString("name"),
     prefix: t.exposeString("prefix"),
     role: t.field({ type: AdminRoleEnum, resolve: (token) => token.role }),
@@ -51,7 +56,8 @@ const CreateAdminTokenPayload = builder.simpleObject("CreateAdminTokenPayload", 
 builder.mutationField("createAdminToken", (t) =>
   t.field({
     type: CreateAdminTokenPayload,
-    authScopes: { authenticated: true },
+    // Only an owner may mint tokens, so an ADMIN cannot escalate to OWNER.
+    authScopes: (_root, { input }) => ({ orgOwner: input.orgId.id }),
     args: {
       input: t.arg({
         required: true,
@@ -69,56 +75,43 @@ builder.mutationField("createAdminToken", (t) =>
       }),
     },
     resolve: async (_root, { input }, context) => {
-      // Only an owner may mint tokens, so an ADMIN cannot escalate to OWNER.
-      requireOrgRole(context, input.orgId.id, "OWNER");
-      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-        throw badInput("expiresAt must be in the future");
+      // Admin tokens keep time by the wall clock, as authenticate.ts checks their expiry.
+      const now = Date.now();
+      if (input.expiresAt && input.expiresAt.getTime() <= now) {
+        throw badInput("input.expiresAt: must be in the future");
       }
       const minted = mintToken(TOKEN_KINDS.adminToken);
       const secretHash = await context.services.keyring.hashSecret(minted.secret);
-      const [token] = await context.services.sql.db
-        .insert(adminTokens)
-        .values({
-          orgId: input.orgId.id,
-          role: input.role,
-          name: input.name.trim(),
-          prefix: minted.prefix,
-          secretHash,
-          expiresAt: input.expiresAt ?? null,
-        })
-        .returning()
-        .catch((error: unknown) =>
-          explainWriteError(error, { conflict: "token collision; retry", missing: "org" }),
-        );
-      if (!token) throw new Error("insert returned no row");
-      return { token, secret: minted.secret };
+      return auditedWrite(context, {
+        orgId: input.orgId.id,
+        action: "admin_token.created",
+        targetType: "admin_token",
+        write: async (tx) => {
+          const [token] = await tx
+            .insert(adminTokens)
+            .values({
+              orgId: input.orgId.id,
+              role: input.role,
+              name: input.name.trim(),
+              prefix: minted.prefix,
+              secretHash,
+              expiresAt: input.expiresAt ?? null,
+            })
+            .returning();
+          if (!token) throw new Error("insert returned no row");
+          return { result: { token, secret: minted.secret }, targetId: token.id, after: token };
+        },
+      }).catch((error: unknown) =>
+        explainWriteError(error, { conflict: "token collision; retry", missing: "org" }),
+      );
     },
   }),
 );
 
-/** An admin token the viewer's scope can see (another org's token reads as absent). */
-async function loadAdminToken(context: GraphQLContext, id: string): Promise<AdminTokenRow | null> {
-  const scope = orgScopeOf(context.viewer);
-  if (!z.uuid().safeParse(id).success) return null;
-  const [row] = await context.services.sql.db
-    .select()
-    .from(adminTokens)
-    .where(
-      scope.all
-        ? eq(adminTokens.id, id)
-        : and(eq(adminTokens.id, id), eq(adminTokens.orgId, scope.orgId)),
-    );
-  return row ?? null;
-}
-
-/**
- * The token a revoke or rotate acts on. Only an OWNER of its org (or the master key) may, as
- * only an OWNER may create tokens: an ADMIN must not take over or lock out an OWNER's token.
- */
+/** The token a revoke or rotate acts on, within the viewer's org (else NOT_FOUND). */
 async function tokenToManage(context: GraphQLContext, id: string): Promise<AdminTokenRow> {
-  const token = await loadAdminToken(context, id);
+  const token = await loadInOrg<AdminTokenRow>(context, ADMIN_TOKENS, id);
   if (!token) throw notFound("admin token");
-  requireOrgRole(context, token.orgId, "OWNER");
   return token;
 }
 
@@ -145,7 +138,7 @@ builder.mutationFields((t) => ({
     type: RotateAdminTokenPayload,
     description:
       "A new secret for the token, keeping its id, role and expiry. The old secret is refused from the next request on, on every instance; there is no grace period (an admin token is held by a person or one deployment, not a fleet).",
-    authScopes: { authenticated: true },
+    authScopes: { owner: true },
     args: { input: t.arg({ type: AdminTokenIdInput("RotateAdminTokenInput"), required: true }) },
     resolve: async (_root, { input }, context) => {
       const token = await tokenToManage(context, input.id.id);
@@ -155,33 +148,56 @@ builder.mutationFields((t) => ({
       }
       const minted = mintToken(TOKEN_KINDS.adminToken);
       const secretHash = await context.services.keyring.hashSecret(minted.secret);
-      const [rotated] = await context.services.sql.db
-        .update(adminTokens)
-        .set({ prefix: minted.prefix, secretHash })
-        // A revocation that landed meanwhile wins.
-        .where(and(eq(adminTokens.id, token.id), isNull(adminTokens.revokedAt)))
-        .returning()
-        .catch((error: unknown) =>
-          explainWriteError(error, { conflict: "token collision; retry", missing: "admin token" }),
-        );
-      if (!rotated) throw badInput("a revoked token cannot be rotated");
-      return { token: rotated, secret: minted.secret };
+      return auditedWrite(context, {
+        orgId: token.orgId,
+        action: "admin_token.rotated",
+        targetType: "admin_token",
+        write: async (tx) => {
+          const [rotated] = await tx
+            .update(adminTokens)
+            .set({ prefix: minted.prefix, secretHash })
+            // A revocation that landed meanwhile wins.
+            .where(and(eq(adminTokens.id, token.id), isNull(adminTokens.revokedAt)))
+            .returning();
+          if (!rotated) throw badInput("a revoked token cannot be rotated");
+          return {
+            result: { token: rotated, secret: minted.secret },
+            targetId: token.id,
+            before: token,
+            after: rotated,
+          };
+        },
+      }).catch((error: unknown) =>
+        explainWriteError(error, { conflict: "token collision; retry", missing: "admin token" }),
+      );
     },
   }),
 
   revokeAdminToken: t.field({
     type: RevokeAdminTokenPayload,
     description: "Refuses the token from the next request on, on every instance. Idempotent.",
-    authScopes: { authenticated: true },
+    authScopes: { owner: true },
     args: { input: t.arg({ type: AdminTokenIdInput("RevokeAdminTokenInput"), required: true }) },
     resolve: async (_root, { input }, context) => {
       const token = await tokenToManage(context, input.id.id);
-      const [revoked] = await context.services.sql.db
-        .update(adminTokens)
-        .set({ revokedAt: token.revokedAt ?? new Date() })
-        .where(eq(adminTokens.id, token.id))
-        .returning();
-      return { token: revoked ?? token };
+      return auditedWrite(context, {
+        orgId: token.orgId,
+        action: "admin_token.revoked",
+        targetType: "admin_token",
+        write: async (tx) => {
+          const [revoked] = await tx
+            .update(adminTokens)
+            .set({ revokedAt: token.revokedAt ?? new Date() })
+            .where(eq(adminTokens.id, token.id))
+            .returning();
+          return {
+            result: { token: revoked ?? token },
+            targetId: token.id,
+            before: token,
+            after: revoked,
+          };
+        },
+      });
     },
   }),
 }));

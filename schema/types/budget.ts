@@ -8,11 +8,18 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { BUDGET_WINDOWS, type BudgetScope, budgets } from "../../db/schema/index.ts";
 import { spendInWindow } from "../../functions/limits/window-from-usage.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { notFound } from "../errors.ts";
-import { LIMIT_SCOPES, LimitScope, resolveScopeForWrite, scopeGlobalId } from "./limit-scope.ts";
+import {
+  LIMIT_SCOPES,
+  LimitScope,
+  limitWriteScopes,
+  resolveScopeForWrite,
+  scopeGlobalId,
+} from "./limit-scope.ts";
 import { Org } from "./org.ts";
 import { Team } from "./team.ts";
 import { Usd, usdLimitAmount } from "./usd.ts";
@@ -32,13 +39,11 @@ const budgetWindow = z.enum(BUDGET_WINDOWS, {
   error: `must be one of ${BUDGET_WINDOWS.map((window) => `"${window}"`).join(", ")}`,
 });
 
-const uuid = z.uuid();
-
 export const Budget = builder.node(builder.objectRef<BudgetRow>("Budget"), {
   description: "A spend limit on an org, team, key or agent over one window.",
   id: { resolve: (budget) => budget.id },
   authScopes: (budget) => ({ orgReader: budget.orgId }),
-  loadOne: (id, context) => loadBudget(context, id),
+  loadMany: (ids, context) => loadManyInOrg<BudgetRow>(context, BUDGETS, ids),
   fields: (t) => ({
     scope: t.field({
       type: LimitScope,
@@ -78,17 +83,10 @@ export const Budget = builder.node(builder.objectRef<BudgetRow>("Budget"), {
   }),
 });
 
-async function loadBudget(context: GraphQLContext, id: string): Promise<BudgetRow | null> {
-  if (!uuid.safeParse(id).success) return null;
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(budgets)
-    .where(
-      scope.all ? eq(budgets.id, id) : and(eq(budgets.id, id), eq(budgets.orgId, scope.orgId)),
-    );
-  return row ?? null;
-}
+const BUDGETS = { table: budgets, id: budgets.id, orgId: budgets.orgId };
+
+const loadBudget = (context: GraphQLContext, id: string) =>
+  loadInOrg<BudgetRow>(context, BUDGETS, id);
 
 /** The budgets the admin API shows: those on an org, team, key or agent (grants have their own). */
 const ADMIN_SCOPES: BudgetScope[] = [...LIMIT_SCOPES];
@@ -147,7 +145,7 @@ builder.mutationFields((t) => ({
     description:
       "Creates the budget of a scope and window, or replaces its limit if one exists " +
       "(alert thresholds are kept unless given).",
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) => limitWriteScopes(input),
     args: {
       input: t.arg({
         required: true,
@@ -169,26 +167,34 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, context) => {
       const target = await resolveScopeForWrite(context, input.scope, input.scopeId);
-      const [budget] = await context.services.sql.db
-        .insert(budgets)
-        .values({
-          orgId: target.orgId,
-          scope: input.scope,
-          scopeId: target.scopeId,
-          limitNanoUsd: input.limitUsd,
-          window: input.window,
-          alertThresholds: input.alertThresholds ?? DEFAULT_ALERT_THRESHOLDS,
-        })
-        .onConflictDoUpdate({
-          target: [budgets.scope, budgets.scopeId, budgets.window],
-          set: {
-            limitNanoUsd: input.limitUsd,
-            ...(input.alertThresholds ? { alertThresholds: input.alertThresholds } : {}),
-            updatedAt: new Date(),
-          },
-        })
-        .returning();
-      if (!budget) throw new Error("upsert returned no row");
+      const budget = await auditedWrite(context, {
+        orgId: target.orgId,
+        action: "budget.set",
+        targetType: "budget",
+        write: async (tx) => {
+          const [row] = await tx
+            .insert(budgets)
+            .values({
+              orgId: target.orgId,
+              scope: input.scope,
+              scopeId: target.scopeId,
+              limitNanoUsd: input.limitUsd,
+              window: input.window,
+              alertThresholds: input.alertThresholds ?? DEFAULT_ALERT_THRESHOLDS,
+            })
+            .onConflictDoUpdate({
+              target: [budgets.scope, budgets.scopeId, budgets.window],
+              set: {
+                limitNanoUsd: input.limitUsd,
+                ...(input.alertThresholds ? { alertThresholds: input.alertThresholds } : {}),
+                updatedAt: new Date(),
+              },
+            })
+            .returning();
+          if (!row) throw new Error("upsert returned no row");
+          return { result: row, targetId: row.id, after: row };
+        },
+      });
       await context.services.limits.announceChange(target.orgId);
       return { budget };
     },
@@ -197,7 +203,7 @@ builder.mutationFields((t) => ({
   updateBudget: t.field({
     type: BudgetPayload("UpdateBudgetPayload"),
     description: "Changes a budget's limit or alert thresholds; an omitted field stays as it is.",
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -213,16 +219,23 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const existing = await loadBudget(context, input.id.id);
       if (!existing) throw notFound("budget");
-      requireOrgRole(context, existing.orgId, "ADMIN");
-      const [budget] = await context.services.sql.db
-        .update(budgets)
-        .set({
-          limitNanoUsd: input.limitUsd ?? existing.limitNanoUsd,
-          alertThresholds: input.alertThresholds ?? existing.alertThresholds,
-        })
-        .where(eq(budgets.id, existing.id))
-        .returning();
-      if (!budget) throw notFound("budget");
+      const budget = await auditedWrite(context, {
+        orgId: existing.orgId,
+        action: "budget.updated",
+        targetType: "budget",
+        write: async (tx) => {
+          const [row] = await tx
+            .update(budgets)
+            .set({
+              limitNanoUsd: input.limitUsd ?? existing.limitNanoUsd,
+              alertThresholds: input.alertThresholds ?? existing.alertThresholds,
+            })
+            .where(eq(budgets.id, existing.id))
+            .returning();
+          if (!row) throw notFound("budget");
+          return { result: row, targetId: row.id, before: existing, after: row };
+        },
+      });
       await context.services.limits.announceChange(existing.orgId);
       return { budget };
     },
@@ -232,7 +245,7 @@ builder.mutationFields((t) => ({
     type: builder.simpleObject("DeleteBudgetPayload", {
       fields: (f) => ({ deletedId: f.id({ description: "The global id the budget had." }) }),
     }),
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -244,8 +257,15 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const existing = await loadBudget(context, input.id.id);
       if (!existing) throw notFound("budget");
-      requireOrgRole(context, existing.orgId, "ADMIN");
-      await context.services.sql.db.delete(budgets).where(eq(budgets.id, existing.id));
+      await auditedWrite(context, {
+        orgId: existing.orgId,
+        action: "budget.deleted",
+        targetType: "budget",
+        write: async (tx) => {
+          await tx.delete(budgets).where(eq(budgets.id, existing.id));
+          return { result: null, targetId: existing.id, before: existing };
+        },
+      });
       await context.services.limits.announceChange(existing.orgId);
       return { deletedId: encodeGlobalID("Budget", existing.id) };
     },

@@ -5,13 +5,13 @@
  * (limits-config.ts), so every instance prices the org's next call with it.
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { and, asc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { modelPrices } from "../../db/schema/index.ts";
 import { nanoUsdToUsd, parseNanoUsd } from "../../functions/pricing/usd.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
-import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
 
@@ -26,7 +26,7 @@ export const ModelPrice = builder.node(builder.objectRef<ModelPriceRow>("ModelPr
   description: "An org's own price for a model: it wins over the list prices for the org's calls.",
   id: { resolve: (price) => price.id },
   authScopes: (price) => ({ orgReader: price.orgId }),
-  loadOne: (id, context) => loadModelPrice(context, id),
+  loadMany: (ids, context) => loadManyInOrg<ModelPriceRow>(context, MODEL_PRICES, ids),
   fields: (t) => ({
     model: t.exposeString("model", {
       description:
@@ -58,19 +58,7 @@ function nullableUsd(nanoUsd: number | null): number | null {
   return nanoUsd === null ? null : nanoUsdToUsd(nanoUsd);
 }
 
-async function loadModelPrice(context: GraphQLContext, id: string): Promise<ModelPriceRow | null> {
-  if (!z.uuid().safeParse(id).success) return null;
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(modelPrices)
-    .where(
-      scope.all
-        ? eq(modelPrices.id, id)
-        : and(eq(modelPrices.id, id), eq(modelPrices.orgId, scope.orgId)),
-    );
-  return row ?? null;
-}
+const MODEL_PRICES = { table: modelPrices, id: modelPrices.id, orgId: modelPrices.orgId };
 
 builder.objectField(Org, "modelPrices", (t) =>
   t.field({
@@ -107,7 +95,7 @@ builder.mutationFields((t) => ({
   setModelPrice: t.field({
     type: SetModelPricePayload,
     description: "Sets the org's price of a model, replacing the one it had.",
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) => ({ orgWriter: input.orgId.id }),
     args: {
       input: t.arg({
         required: true,
@@ -125,7 +113,6 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, context) => {
       const orgId = input.orgId.id;
-      requireOrgRole(context, orgId, "ADMIN");
       const optional = (field: string, usd: number | null | undefined) =>
         usd === null || usd === undefined ? null : nanoPerMillion(field, usd);
       const rates = {
@@ -141,28 +128,34 @@ builder.mutationFields((t) => ({
         ),
       };
       const model = input.model.trim();
-      try {
-        const [price] = await context.services.sql.db
-          .insert(modelPrices)
-          .values({ orgId, model, ...rates })
-          .onConflictDoUpdate({
-            target: [modelPrices.orgId, modelPrices.model],
-            set: { ...rates, updatedAt: new Date() },
-          })
-          .returning();
-        if (!price) throw new Error("upsert returned no row");
-        await context.services.limits.announceChange(orgId);
-        return { price };
-      } catch (error) {
-        explainWriteError(error, { conflict: `a price for "${model}" exists`, missing: "org" });
-      }
+      const price = await auditedWrite(context, {
+        orgId,
+        action: "model_price.set",
+        targetType: "model_price",
+        write: async (tx) => {
+          const [row] = await tx
+            .insert(modelPrices)
+            .values({ orgId, model, ...rates })
+            .onConflictDoUpdate({
+              target: [modelPrices.orgId, modelPrices.model],
+              set: { ...rates, updatedAt: new Date() },
+            })
+            .returning();
+          if (!row) throw new Error("upsert returned no row");
+          return { result: row, targetId: row.id, after: row };
+        },
+      }).catch((error: unknown) =>
+        explainWriteError(error, { conflict: `a price for "${model}" exists`, missing: "org" }),
+      );
+      await context.services.limits.announceChange(orgId);
+      return { price };
     },
   }),
 
   deleteModelPrice: t.field({
     type: DeleteModelPricePayload,
     description: "Removes the org's own price: the model costs its list price again.",
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -172,10 +165,17 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, { input }, context) => {
-      const price = await loadModelPrice(context, input.id.id);
+      const price = await loadInOrg<ModelPriceRow>(context, MODEL_PRICES, input.id.id);
       if (!price) throw notFound("model price");
-      requireOrgRole(context, price.orgId, "ADMIN");
-      await context.services.sql.db.delete(modelPrices).where(eq(modelPrices.id, price.id));
+      await auditedWrite(context, {
+        orgId: price.orgId,
+        action: "model_price.deleted",
+        targetType: "model_price",
+        write: async (tx) => {
+          await tx.delete(modelPrices).where(eq(modelPrices.id, price.id));
+          return { result: null, targetId: price.id, before: price };
+        },
+      });
       await context.services.limits.announceChange(price.orgId);
       return { deletedId: encodeGlobalID("ModelPrice", price.id) };
     },

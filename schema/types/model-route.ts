@@ -12,6 +12,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { and, asc, eq, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
+import type { Transaction } from "../../db/client.ts";
 import { modelDeployments, modelRoutes, providers } from "../../db/schema/index.ts";
 import { modelNameSchema } from "../../functions/protocols/openai/chat-request.ts";
 import { DEFAULT_FALLBACK_ON, type FailureClass } from "../../functions/routing/fallback.ts";
@@ -20,7 +21,8 @@ import {
   isImplementedStrategy,
   ROUTE_STRATEGIES,
 } from "../../functions/routing/strategies/index.ts";
-import { orgScopeOf, requireMaster, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
@@ -86,7 +88,8 @@ export const ModelRoute = builder.node(builder.objectRef<ModelRouteRow>("ModelRo
   id: { resolve: (route) => route.id },
   // Global routes are visible to every admin; org routes to their org only.
   authScopes: (route) => (route.orgId ? { orgReader: route.orgId } : { authenticated: true }),
-  loadOne: (id, context) => loadRoute(context, id),
+  loadMany: (ids, context) =>
+    loadManyInOrg<ModelRouteRow>(context, MODEL_ROUTES, ids, { globalRows: true }),
   fields: (t) => ({
     alias: t.exposeString("alias"),
     orgId: t.id({
@@ -117,22 +120,7 @@ export const ModelRoute = builder.node(builder.objectRef<ModelRouteRow>("ModelRo
   }),
 });
 
-async function loadRoute(context: GraphQLContext, id: string): Promise<ModelRouteRow | null> {
-  if (!uuid.safeParse(id).success) return null;
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(modelRoutes)
-    .where(
-      scope.all
-        ? eq(modelRoutes.id, id)
-        : and(
-            eq(modelRoutes.id, id),
-            or(eq(modelRoutes.orgId, scope.orgId), isNull(modelRoutes.orgId)),
-          ),
-    );
-  return row ?? null;
-}
+const MODEL_ROUTES = { table: modelRoutes, id: modelRoutes.id, orgId: modelRoutes.orgId };
 
 builder.objectField(Org, "modelRoutes", (t) =>
   t.field({
@@ -235,7 +223,8 @@ const RoutePayload = (name: string) =>
 builder.mutationFields((t) => ({
   createModelRoute: t.field({
     type: RoutePayload("CreateModelRoutePayload"),
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) =>
+      input.orgId ? { orgWriter: input.orgId.id } : { master: true },
     args: {
       input: t.arg({
         required: true,
@@ -262,11 +251,9 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, context) => {
       const orgId = input.orgId?.id ?? null;
-      if (orgId) requireOrgRole(context, orgId, "ADMIN");
-      else requireMaster(context);
       await checkProviders(context, orgId, input.deployments);
       try {
-        const route = await context.services.sql.db.transaction(async (tx) => {
+        const route = await auditedRouteWrite(context, orgId, "model_route.created", async (tx) => {
           const [row] = await tx
             .insert(modelRoutes)
             .values({
@@ -278,7 +265,7 @@ builder.mutationFields((t) => ({
             .returning();
           if (!row) throw new Error("insert returned no row");
           await tx.insert(modelDeployments).values(deploymentRows(row.id, input.deployments));
-          return row;
+          return { route: row, before: null };
         });
         await announce(context, orgId);
         return { route };
@@ -294,7 +281,7 @@ builder.mutationFields((t) => ({
   updateModelRoute: t.field({
     type: RoutePayload("UpdateModelRoutePayload"),
     description: "Changes what is given; `deployments`, when given, replaces the list.",
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -314,27 +301,32 @@ builder.mutationFields((t) => ({
       const deployments = input.deployments ?? null;
       if (deployments) await checkProviders(context, existing.orgId, deployments);
       try {
-        const route = await context.services.sql.db.transaction(async (tx) => {
-          const changes = {
-            ...(input.alias ? { alias: input.alias } : {}),
-            ...(input.strategy ? { strategy: input.strategy } : {}),
-            ...(input.fallbackOn ? { fallbackOn: storedFallbackOn(input.fallbackOn) } : {}),
-          };
-          const [row] =
-            Object.keys(changes).length === 0
-              ? [existing]
-              : await tx
-                  .update(modelRoutes)
-                  .set(changes)
-                  .where(eq(modelRoutes.id, existing.id))
-                  .returning();
-          if (!row) throw new Error("update returned no row");
-          if (deployments) {
-            await tx.delete(modelDeployments).where(eq(modelDeployments.routeId, row.id));
-            await tx.insert(modelDeployments).values(deploymentRows(row.id, deployments));
-          }
-          return row;
-        });
+        const route = await auditedRouteWrite(
+          context,
+          existing.orgId,
+          "model_route.updated",
+          async (tx) => {
+            const changes = {
+              ...(input.alias ? { alias: input.alias } : {}),
+              ...(input.strategy ? { strategy: input.strategy } : {}),
+              ...(input.fallbackOn ? { fallbackOn: storedFallbackOn(input.fallbackOn) } : {}),
+            };
+            const [row] =
+              Object.keys(changes).length === 0
+                ? [existing]
+                : await tx
+                    .update(modelRoutes)
+                    .set(changes)
+                    .where(eq(modelRoutes.id, existing.id))
+                    .returning();
+            if (!row) throw new Error("update returned no row");
+            if (deployments) {
+              await tx.delete(modelDeployments).where(eq(modelDeployments.routeId, row.id));
+              await tx.insert(modelDeployments).values(deploymentRows(row.id, deployments));
+            }
+            return { route: row, before: existing };
+          },
+        );
         await announce(context, existing.orgId);
         return { route };
       } catch (error) {
@@ -350,7 +342,7 @@ builder.mutationFields((t) => ({
     type: builder.simpleObject("DeleteModelRoutePayload", {
       fields: (f) => ({ deletedId: f.id({ description: "The global id the route had." }) }),
     }),
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -361,18 +353,50 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, context) => {
       const existing = await writableRoute(context, input.id.id);
-      await context.services.sql.db.delete(modelRoutes).where(eq(modelRoutes.id, existing.id));
+      await auditedWrite(context, {
+        orgId: existing.orgId,
+        action: "model_route.deleted",
+        targetType: "model_route",
+        write: async (tx) => {
+          await tx.delete(modelRoutes).where(eq(modelRoutes.id, existing.id));
+          return { result: null, targetId: existing.id, before: existing };
+        },
+      });
       await announce(context, existing.orgId);
       return { deletedId: encodeGlobalID("ModelRoute", existing.id) };
     },
   }),
 }));
 
-/** A route this viewer may change: an org route by its org's ADMIN, a global one by the master. */
+/**
+ * A route this viewer may change: its own org's. Global rows are left out of the load, so to an
+ * org token a global route is NOT_FOUND here; the master key sees every row.
+ */
 async function writableRoute(context: GraphQLContext, id: string): Promise<ModelRouteRow> {
-  const existing = await loadRoute(context, id);
+  const existing = await loadInOrg<ModelRouteRow>(context, MODEL_ROUTES, id);
   if (!existing) throw notFound("model route");
-  if (existing.orgId) requireOrgRole(context, existing.orgId, "ADMIN");
-  else requireMaster(context);
   return existing;
+}
+
+/** A route and its deployments change, and the audit event is appended, in one transaction. */
+function auditedRouteWrite(
+  context: GraphQLContext,
+  orgId: string | null,
+  action: string,
+  write: (tx: Transaction) => Promise<{ route: ModelRouteRow; before: ModelRouteRow | null }>,
+): Promise<ModelRouteRow> {
+  return auditedWrite(context, {
+    orgId,
+    action,
+    targetType: "model_route",
+    write: async (tx) => {
+      const { route, before } = await write(tx);
+      const deployments = await tx
+        .select()
+        .from(modelDeployments)
+        .where(eq(modelDeployments.routeId, route.id))
+        .orderBy(asc(modelDeployments.position));
+      return { result: route, targetId: route.id, before, after: { ...route, deployments } };
+    },
+  });
 }

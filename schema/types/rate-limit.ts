@@ -8,25 +8,31 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { type BudgetScope, rateLimits } from "../../db/schema/index.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, notFound } from "../errors.ts";
-import { LIMIT_SCOPES, LimitScope, resolveScopeForWrite, scopeGlobalId } from "./limit-scope.ts";
+import {
+  LIMIT_SCOPES,
+  LimitScope,
+  limitWriteScopes,
+  resolveScopeForWrite,
+  scopeGlobalId,
+} from "./limit-scope.ts";
 import { Org } from "./org.ts";
 import { Team } from "./team.ts";
 import { modelPattern, VirtualKey } from "./virtual-key.ts";
 
 export type RateLimitRow = typeof rateLimits.$inferSelect;
 
-const uuid = z.uuid();
 const positiveInt = z.number().int().positive();
 
 export const RateLimit = builder.node(builder.objectRef<RateLimitRow>("RateLimit"), {
   description: "Requests per minute, tokens per minute and concurrent calls for one scope.",
   id: { resolve: (rule) => rule.id },
   authScopes: (rule) => ({ orgReader: rule.orgId }),
-  loadOne: (id, context) => loadRateLimit(context, id),
+  loadMany: (ids, context) => loadManyInOrg<RateLimitRow>(context, RATE_LIMITS, ids),
   fields: (t) => ({
     scope: t.field({
       type: LimitScope,
@@ -48,19 +54,10 @@ export const RateLimit = builder.node(builder.objectRef<RateLimitRow>("RateLimit
   }),
 });
 
-async function loadRateLimit(context: GraphQLContext, id: string): Promise<RateLimitRow | null> {
-  if (!uuid.safeParse(id).success) return null;
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(rateLimits)
-    .where(
-      scope.all
-        ? eq(rateLimits.id, id)
-        : and(eq(rateLimits.id, id), eq(rateLimits.orgId, scope.orgId)),
-    );
-  return row ?? null;
-}
+const RATE_LIMITS = { table: rateLimits, id: rateLimits.id, orgId: rateLimits.orgId };
+
+const loadRateLimit = (context: GraphQLContext, id: string) =>
+  loadInOrg<RateLimitRow>(context, RATE_LIMITS, id);
 
 /** The rules the admin API shows: those on an org, team, key or agent (grants have their own). */
 const ADMIN_SCOPES: BudgetScope[] = [...LIMIT_SCOPES];
@@ -118,7 +115,7 @@ builder.mutationFields((t) => ({
     description:
       "Sets the rate limit of a scope (and model, if given): the rule becomes exactly the " +
       "limits given, replacing any earlier rule of the same scope and model.",
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) => limitWriteScopes(input),
     args: {
       input: t.arg({
         required: true,
@@ -151,22 +148,30 @@ builder.mutationFields((t) => ({
       }
       const target = await resolveScopeForWrite(context, input.scope, input.scopeId);
       const model = input.model?.trim() ?? null;
-      const [rateLimit] = await context.services.sql.db
-        .insert(rateLimits)
-        .values({
-          orgId: target.orgId,
-          scope: input.scope,
-          scopeId: target.scopeId,
-          model,
-          ...limits,
-        })
-        .onConflictDoUpdate({
-          // The unique constraint treats nulls as equal, so "every model" is one rule too.
-          target: [rateLimits.scope, rateLimits.scopeId, rateLimits.model],
-          set: { ...limits, updatedAt: new Date() },
-        })
-        .returning();
-      if (!rateLimit) throw new Error("upsert returned no row");
+      const rateLimit = await auditedWrite(context, {
+        orgId: target.orgId,
+        action: "rate_limit.set",
+        targetType: "rate_limit",
+        write: async (tx) => {
+          const [row] = await tx
+            .insert(rateLimits)
+            .values({
+              orgId: target.orgId,
+              scope: input.scope,
+              scopeId: target.scopeId,
+              model,
+              ...limits,
+            })
+            .onConflictDoUpdate({
+              // The unique constraint treats nulls as equal, so "every model" is one rule too.
+              target: [rateLimits.scope, rateLimits.scopeId, rateLimits.model],
+              set: { ...limits, updatedAt: new Date() },
+            })
+            .returning();
+          if (!row) throw new Error("upsert returned no row");
+          return { result: row, targetId: row.id, after: row };
+        },
+      });
       await context.services.limits.announceChange(target.orgId);
       return { rateLimit };
     },
@@ -176,7 +181,7 @@ builder.mutationFields((t) => ({
     type: builder.simpleObject("DeleteRateLimitPayload", {
       fields: (f) => ({ deletedId: f.id({ description: "The global id the rate limit had." }) }),
     }),
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -188,8 +193,15 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const existing = await loadRateLimit(context, input.id.id);
       if (!existing) throw notFound("rate limit");
-      requireOrgRole(context, existing.orgId, "ADMIN");
-      await context.services.sql.db.delete(rateLimits).where(eq(rateLimits.id, existing.id));
+      await auditedWrite(context, {
+        orgId: existing.orgId,
+        action: "rate_limit.deleted",
+        targetType: "rate_limit",
+        write: async (tx) => {
+          await tx.delete(rateLimits).where(eq(rateLimits.id, existing.id));
+          return { result: null, targetId: existing.id, before: existing };
+        },
+      });
       await context.services.limits.announceChange(existing.orgId);
       return { deletedId: encodeGlobalID("RateLimit", existing.id) };
     },

@@ -5,7 +5,6 @@
  */
 import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { usageRecords } from "../../db/schema/index.ts";
-import { requireOrgRole } from "../access.ts";
 import { builder } from "../builder.ts";
 import { badInput } from "../errors.ts";
 import { Org } from "./org.ts";
@@ -79,7 +78,7 @@ const GROUP_COLUMNS = {
 builder.queryField("usage", (t) =>
   t.field({
     type: [UsageRowType],
-    authScopes: { authenticated: true },
+    authScopes: (_root, { filter }) => ({ orgReader: filter.orgId.id }),
     args: {
       filter: t.arg({ type: UsageFilter, required: true }),
       groupBy: t.arg({ type: [UsageGroupBy] }),
@@ -87,7 +86,6 @@ builder.queryField("usage", (t) =>
     },
     resolve: async (_root, { filter, groupBy, bucket }, context) => {
       const orgId = filter.orgId.id;
-      requireOrgRole(context, orgId, "VIEWER");
       if (filter.to.getTime() <= filter.from.getTime()) throw badInput("`to` must be after `from`");
 
       const conditions: SQL[] = [

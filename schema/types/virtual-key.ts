@@ -3,7 +3,8 @@ import { z } from "zod";
 import { agents, teams, virtualKeySecrets, virtualKeys } from "../../db/schema/index.ts";
 import { modelNameSchema } from "../../functions/protocols/openai/chat-request.ts";
 import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
@@ -22,7 +23,7 @@ export const modelPattern = z.string().trim().pipe(modelNameSchema);
 export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("VirtualKey"), {
   id: { resolve: (key) => key.id },
   authScopes: (key) => ({ orgReader: key.orgId }),
-  loadOne: (id, context) => loadKey(context, id),
+  loadMany: (ids, context) => loadManyInOrg<VirtualKeyRow>(context, VIRTUAL_KEYS, ids),
   fields: (t) => ({
     name: t.exposeString("name"),
     prefix: t.exposeString("prefix", {
@@ -51,18 +52,10 @@ export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("Virtual
   }),
 });
 
-async function loadKey(context: GraphQLContext, id: string): Promise<VirtualKeyRow | null> {
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(virtualKeys)
-    .where(
-      scope.all
-        ? eq(virtualKeys.id, id)
-        : and(eq(virtualKeys.id, id), eq(virtualKeys.orgId, scope.orgId)),
-    );
-  return row ?? null;
-}
+const VIRTUAL_KEYS = { table: virtualKeys, id: virtualKeys.id, orgId: virtualKeys.orgId };
+
+export const loadKey = (context: GraphQLContext, id: string) =>
+  loadInOrg<VirtualKeyRow>(context, VIRTUAL_KEYS, id);
 
 builder.objectField(Org, "virtualKeys", (t) =>
   t.field({
@@ -126,6 +119,7 @@ const UpdateVirtualKeyInput = builder.inputType("UpdateVirtualKeyInput", {
 /** The columns an update input names: absent fields are left out, explicit nulls kept. */
 function keyChanges(
   input: typeof UpdateVirtualKeyInput.$inferInput,
+  now: number,
 ): Partial<Omit<VirtualKeyRow, "id" | "orgId">> {
   const changes: Partial<Omit<VirtualKeyRow, "id" | "orgId">> = {};
   if (input.name !== undefined) {
@@ -134,7 +128,7 @@ function keyChanges(
   }
   if (input.models !== undefined) changes.models = input.models;
   if (input.expiresAt !== undefined) {
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    if (input.expiresAt && input.expiresAt.getTime() <= now) {
       throw badInput("input.expiresAt: must be in the future");
     }
     changes.expiresAt = input.expiresAt;
@@ -146,17 +140,27 @@ function keyChanges(
   return changes;
 }
 
+/** After a change to a key: this instance drops it now, every other one on its next call. */
+async function announceKeyChange(context: GraphQLContext, key: VirtualKeyRow): Promise<void> {
+  context.services.virtualKeys.forget(key.id);
+  await context.services.limits.announceChange(key.orgId);
+}
+
+const KeyIdInput = (name: string) =>
+  builder.inputType(name, {
+    fields: (f) => ({ id: f.globalID({ required: true, for: VirtualKey }) }),
+  });
+
 builder.mutationFields((t) => ({
   createVirtualKey: t.field({
     type: CreateVirtualKeyPayload,
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) => ({ orgWriter: input.orgId.id }),
     args: { input: t.arg({ type: CreateVirtualKeyInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const orgId = input.orgId.id;
-      requireOrgRole(context, orgId, "ADMIN");
       const db = context.services.sql.db;
-      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-        throw badInput("expiresAt must be in the future");
+      if (input.expiresAt && input.expiresAt.getTime() <= context.services.clock()) {
+        throw badInput("input.expiresAt: must be in the future");
       }
       if (input.teamId) {
         const [team] = await db
@@ -166,7 +170,7 @@ builder.mutationFields((t) => ({
         if (!team) throw notFound("team");
       }
       if (input.agentId) {
-        if (input.agentId.typename !== "Agent") throw badInput("agentId is not an Agent id");
+        if (input.agentId.typename !== "Agent") throw badInput("input.agentId: not an Agent id");
         const [agent] = await db
           .select({ id: agents.id })
           .from(agents)
@@ -175,9 +179,12 @@ builder.mutationFields((t) => ({
       }
       const minted = mintToken(TOKEN_KINDS.virtualKey);
       const secretHash = await context.services.keyring.hashSecret(minted.secret);
-      const key = await db
-        .transaction(async (tx) => {
-          const [created] = await tx
+      return auditedWrite(context, {
+        orgId,
+        action: "virtual_key.created",
+        targetType: "virtual_key",
+        write: async (tx) => {
+          const [key] = await tx
             .insert(virtualKeys)
             .values({
               orgId,
@@ -193,20 +200,21 @@ builder.mutationFields((t) => ({
               metadata: input.metadata ?? {},
             })
             .returning();
-          if (!created) throw new Error("insert returned no row");
-          await tx.insert(virtualKeySecrets).values({ keyId: created.id, secretHash });
-          return created;
-        })
-        .catch((error: unknown) =>
-          explainWriteError(error, { conflict: "key collision; retry", missing: "org" }),
-        );
-      return { key, secret: minted.secret };
+          if (!key) throw new Error("insert returned no row");
+          await tx.insert(virtualKeySecrets).values({ keyId: key.id, secretHash });
+          return { result: { key, secret: minted.secret }, targetId: key.id, after: key };
+        },
+      }).catch((error: unknown) =>
+        explainWriteError(error, { conflict: "key collision; retry", missing: "org" }),
+      );
     },
   }),
 
   rotateVirtualKey: t.field({
     type: RotateVirtualKeyPayload,
-    authScopes: { authenticated: true },
+    description:
+      "A new secret for the key. The old secret keeps working for gracePeriodSeconds (default 0: refused from the next call on), then is refused.",
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -227,82 +235,101 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const key = await loadKey(context, input.id.id);
       if (!key) throw notFound("virtual key");
-      requireOrgRole(context, key.orgId, "ADMIN");
       if (key.revokedAt) throw badInput("a revoked key cannot be rotated");
-      const graceEndsAt = new Date(Date.now() + (input.gracePeriodSeconds ?? 0) * 1000);
+      const graceSeconds = input.gracePeriodSeconds ?? 0;
+      const graceEndsAt = new Date(context.services.clock() + graceSeconds * 1000);
       const minted = mintToken(TOKEN_KINDS.virtualKey);
       const secretHash = await context.services.keyring.hashSecret(minted.secret);
-      const updated = await context.services.sql.db.transaction(async (tx) => {
-        // Every secret still valid past the grace period now ends with it.
-        await tx
-          .update(virtualKeySecrets)
-          .set({ expiresAt: graceEndsAt })
-          .where(
-            and(
-              eq(virtualKeySecrets.keyId, key.id),
-              or(isNull(virtualKeySecrets.expiresAt), gt(virtualKeySecrets.expiresAt, graceEndsAt)),
-            ),
-          );
-        await tx.insert(virtualKeySecrets).values({ keyId: key.id, secretHash });
-        const [row] = await tx
-          .update(virtualKeys)
-          .set({ prefix: minted.prefix })
-          .where(eq(virtualKeys.id, key.id))
-          .returning();
-        return row ?? key;
+      const result = await auditedWrite(context, {
+        orgId: key.orgId,
+        action: "virtual_key.rotated",
+        targetType: "virtual_key",
+        write: async (tx) => {
+          // Every secret still valid past the grace period now ends with it.
+          await tx
+            .update(virtualKeySecrets)
+            .set({ expiresAt: graceEndsAt })
+            .where(
+              and(
+                eq(virtualKeySecrets.keyId, key.id),
+                or(
+                  isNull(virtualKeySecrets.expiresAt),
+                  gt(virtualKeySecrets.expiresAt, graceEndsAt),
+                ),
+              ),
+            );
+          await tx.insert(virtualKeySecrets).values({ keyId: key.id, secretHash });
+          const [row] = await tx
+            .update(virtualKeys)
+            .set({ prefix: minted.prefix })
+            .where(eq(virtualKeys.id, key.id))
+            .returning();
+          const rotated = row ?? key;
+          return {
+            result: { key: rotated, secret: minted.secret },
+            targetId: key.id,
+            before: key,
+            after: { ...rotated, gracePeriodSeconds: graceSeconds },
+          };
+        },
       });
-      context.services.virtualKeys.forget(key.id);
-      await context.services.limits.announceChange(key.orgId);
-      return { key: updated, secret: minted.secret };
+      await announceKeyChange(context, key);
+      return result;
     },
   }),
 
   updateVirtualKey: t.field({
     type: UpdateVirtualKeyPayload,
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: { input: t.arg({ type: UpdateVirtualKeyInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const key = await loadKey(context, input.id.id);
       if (!key) throw notFound("virtual key");
-      requireOrgRole(context, key.orgId, "ADMIN");
       if (key.revokedAt) throw badInput("a revoked key cannot be updated");
-      const changes = keyChanges(input);
+      const changes = keyChanges(input, context.services.clock());
       if (Object.keys(changes).length === 0) return { key };
-      const [row] = await context.services.sql.db
-        .update(virtualKeys)
-        .set(changes)
-        .where(eq(virtualKeys.id, key.id))
-        .returning();
+      const result = await auditedWrite(context, {
+        orgId: key.orgId,
+        action: "virtual_key.updated",
+        targetType: "virtual_key",
+        write: async (tx) => {
+          const [row] = await tx
+            .update(virtualKeys)
+            .set(changes)
+            .where(eq(virtualKeys.id, key.id))
+            .returning();
+          return { result: { key: row ?? key }, targetId: key.id, before: key, after: row };
+        },
+      });
       // Limits and models travel with the authenticated key: both caches must let go of it.
-      context.services.virtualKeys.forget(key.id);
-      await context.services.limits.announceChange(key.orgId);
-      return { key: row ?? key };
+      await announceKeyChange(context, key);
+      return result;
     },
   }),
 
   revokeVirtualKey: t.field({
     type: RevokeVirtualKeyPayload,
-    authScopes: { authenticated: true },
-    args: {
-      input: t.arg({
-        required: true,
-        type: builder.inputType("RevokeVirtualKeyInput", {
-          fields: (f) => ({ id: f.globalID({ required: true, for: VirtualKey }) }),
-        }),
-      }),
-    },
+    description: "Refused from the next call on, on every instance. Idempotent.",
+    authScopes: { writer: true },
+    args: { input: t.arg({ type: KeyIdInput("RevokeVirtualKeyInput"), required: true }) },
     resolve: async (_root, { input }, context) => {
       const key = await loadKey(context, input.id.id);
       if (!key) throw notFound("virtual key");
-      requireOrgRole(context, key.orgId, "ADMIN");
-      const [row] = await context.services.sql.db
-        .update(virtualKeys)
-        .set({ revokedAt: key.revokedAt ?? new Date() })
-        .where(eq(virtualKeys.id, key.id))
-        .returning();
-      context.services.virtualKeys.forget(key.id);
-      await context.services.limits.announceChange(key.orgId);
-      return { key: row ?? key };
+      const result = await auditedWrite(context, {
+        orgId: key.orgId,
+        action: "virtual_key.revoked",
+        targetType: "virtual_key",
+        write: async (tx) => {
+          const [row] = await tx
+            .update(virtualKeys)
+            .set({ revokedAt: key.revokedAt ?? new Date(context.services.clock()) })
+            .where(eq(virtualKeys.id, key.id))
+            .returning();
+          return { result: { key: row ?? key }, targetId: key.id, before: key, after: row };
+        },
+      });
+      await announceKeyChange(context, key);
+      return result;
     },
   }),
 }));

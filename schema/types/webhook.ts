@@ -1,12 +1,12 @@
-import { and, asc, count, eq } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
 import { webhooks } from "../../db/schema/index.ts";
 import { WEBHOOK_EVENT_TYPES } from "../../functions/alerts/webhook-events.ts";
 import { mintWebhookSecret } from "../../functions/alerts/webhook-secret.ts";
 import { checkWebhookUrl } from "../../functions/alerts/webhook-url.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
-import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
 
@@ -18,7 +18,7 @@ const MAX_WEBHOOKS_PER_ORG = 20;
 export const Webhook = builder.node(builder.objectRef<WebhookRow>("Webhook"), {
   id: { resolve: (webhook) => webhook.id },
   authScopes: (webhook) => ({ orgReader: webhook.orgId }),
-  loadOne: (id, context) => loadWebhook(context, id),
+  loadMany: (ids, context) => loadManyInOrg<WebhookRow>(context, WEBHOOKS, ids),
   description:
     "Where the org's events are POSTed, signed with `x-switchyard-signature` (README, 'Alerts and webhooks'). The signing secret is shown once, by createWebhook.",
   fields: (t) => ({
@@ -29,16 +29,7 @@ export const Webhook = builder.node(builder.objectRef<WebhookRow>("Webhook"), {
   }),
 });
 
-async function loadWebhook(context: GraphQLContext, id: string): Promise<WebhookRow | null> {
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(webhooks)
-    .where(
-      scope.all ? eq(webhooks.id, id) : and(eq(webhooks.id, id), eq(webhooks.orgId, scope.orgId)),
-    );
-  return row ?? null;
-}
+const WEBHOOKS = { table: webhooks, id: webhooks.id, orgId: webhooks.orgId };
 
 builder.objectField(Org, "webhooks", (t) =>
   t.field({
@@ -69,7 +60,7 @@ const DeleteWebhookPayload = builder.simpleObject("DeleteWebhookPayload", {
 builder.mutationFields((t) => ({
   createWebhook: t.field({
     type: CreateWebhookPayload,
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) => ({ orgWriter: input.orgId.id }),
     args: {
       input: t.arg({
         required: true,
@@ -87,7 +78,6 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, context) => {
       const orgId = input.orgId.id;
-      requireOrgRole(context, orgId, "ADMIN");
       const { config, resolveHost, keyring, sql } = context.services;
       const check = await checkWebhookUrl(input.url.trim(), {
         allowPrivate: config.allowPrivateUpstreams,
@@ -103,27 +93,34 @@ builder.mutationFields((t) => ({
         throw badInput(`an org may have at most ${MAX_WEBHOOKS_PER_ORG} webhooks`);
       }
       const secret = mintWebhookSecret();
-      const [webhook] = await sql.db
-        .insert(webhooks)
-        .values({
-          orgId,
-          url: check.url,
-          secretCiphertext: await keyring.encrypt(secret),
-          events: [...new Set(input.events ?? WEBHOOK_EVENT_TYPES)],
-        })
-        .returning()
-        .catch((error: unknown) =>
-          explainWriteError(error, { conflict: "webhook already exists", missing: "org" }),
-        );
-      if (!webhook) throw new Error("insert returned no row");
-      return { webhook, secret };
+      const secretCiphertext = await keyring.encrypt(secret);
+      return auditedWrite(context, {
+        orgId,
+        action: "webhook.created",
+        targetType: "webhook",
+        write: async (tx) => {
+          const [webhook] = await tx
+            .insert(webhooks)
+            .values({
+              orgId,
+              url: check.url,
+              secretCiphertext,
+              events: [...new Set(input.events ?? WEBHOOK_EVENT_TYPES)],
+            })
+            .returning();
+          if (!webhook) throw new Error("insert returned no row");
+          return { result: { webhook, secret }, targetId: webhook.id, after: webhook };
+        },
+      }).catch((error: unknown) =>
+        explainWriteError(error, { conflict: "webhook already exists", missing: "org" }),
+      );
     },
   }),
 
   deleteWebhook: t.field({
     type: DeleteWebhookPayload,
     description: "Stops deliveries at once; events already being retried finish their retries.",
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -133,14 +130,17 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, { input }, context) => {
-      const webhook = await loadWebhook(context, input.id.id);
+      const webhook = await loadInOrg<WebhookRow>(context, WEBHOOKS, input.id.id);
       if (!webhook) throw notFound("webhook");
-      requireOrgRole(context, webhook.orgId, "ADMIN");
-      const [deleted] = await context.services.sql.db
-        .delete(webhooks)
-        .where(eq(webhooks.id, webhook.id))
-        .returning();
-      return { webhook: deleted ?? webhook };
+      return auditedWrite(context, {
+        orgId: webhook.orgId,
+        action: "webhook.deleted",
+        targetType: "webhook",
+        write: async (tx) => {
+          await tx.delete(webhooks).where(eq(webhooks.id, webhook.id));
+          return { result: { webhook }, targetId: webhook.id, before: webhook };
+        },
+      });
     },
   }),
 }));

@@ -110,12 +110,18 @@ async function spend(key: string): Promise<number> {
   return response.status;
 }
 
-async function auditTrailOf(orgId: string) {
+/** The org's whole audit chain: its admin changes, then what the gateway recorded. */
+async function auditChainOf(orgId: string) {
   return gateway.services.sql.db
     .select()
     .from(auditEvents)
     .where(eq(auditEvents.orgId, rawId(orgId)))
     .orderBy(asc(auditEvents.seq));
+}
+
+/** The events the gateway itself recorded (every admin mutation is in the chain too). */
+async function auditTrailOf(orgId: string) {
+  return (await auditChainOf(orgId)).filter((row) => row.actorType === "system");
 }
 
 interface DeliveredEvent {
@@ -175,7 +181,7 @@ describe("budget alerts", () => {
     expect(trail.every((row) => row.requestId !== null)).toBe(true);
     const delivered = receiver.received.map((request) => request.headers["x-switchyard-event-id"]);
     expect(delivered).toEqual(trail.map((row) => row.id));
-    expect((await verifyAuditChain(trail)).valid).toBe(true);
+    expect((await verifyAuditChain(await auditChainOf(orgId))).valid).toBe(true);
   });
 
   it("audits crossings of an org with no webhook", async () => {
@@ -237,7 +243,7 @@ describe("budget alerts", () => {
       attempts: 1,
       status: 400,
     });
-    expect((await verifyAuditChain(trail)).valid).toBe(true);
+    expect((await verifyAuditChain(await auditChainOf(orgId))).valid).toBe(true);
   });
 
   it("sends nothing to another org's webhook", async () => {

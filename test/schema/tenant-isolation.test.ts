@@ -1,0 +1,250 @@
+/**
+ * The cross-tenant matrix: every mutation and every root query of the built schema, called with
+ * another org's token and with a VIEWER's, against one org's objects. Each must be refused with
+ * FORBIDDEN or NOT_FOUND, hand back nothing of the org, and change nothing in the database.
+ */
+
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { sql } from "drizzle-orm";
+import {
+  buildClientSchema,
+  type GraphQLSchema,
+  getIntrospectionQuery,
+  type IntrospectionQuery,
+} from "graphql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agents, delegationGrants } from "../../db/schema/index.ts";
+import { startTestGateway, type TestGateway } from "../support/gateway.ts";
+import {
+  codesOf,
+  createAdminToken,
+  createKey,
+  createOrg,
+  createTeam,
+  rawId,
+} from "./admin-helpers.ts";
+import { callsOf, type Fixtures, nodeTypeNames } from "./tenant-matrix.ts";
+
+let gateway: TestGateway;
+/** The served schema as a client sees it through introspection (one graphql-js realm). */
+let schema: GraphQLSchema;
+let victim: Fixtures;
+let victimOrgName: string;
+let foreignOwner: string;
+let viewer: string;
+
+beforeAll(async () => {
+  gateway = await startTestGateway();
+  schema = buildClientSchema(await gateway.admin<IntrospectionQuery>(getIntrospectionQuery()));
+  victimOrgName = `victim-${crypto.randomUUID()}`;
+  victim = await victimFixtures(victimOrgName);
+  const attackerOrg = await createOrg(gateway, "attacker");
+  await victimFixtures("attacker-twin", attackerOrg);
+  foreignOwner = await createAdminToken(gateway, attackerOrg, "OWNER");
+  viewer = await createAdminToken(gateway, victim.Org ?? "", "VIEWER");
+}, 60_000);
+afterAll(() => gateway?.close());
+
+/** One object of every type in an org, made by the master key. */
+async function victimFixtures(orgName: string, existingOrg?: string): Promise<Fixtures> {
+  const orgId = existingOrg ?? (await createOrg(gateway, orgName));
+  const teamId = await createTeam(gateway, orgId, "matrix-team");
+  const { keyId } = await createKey(gateway, { orgId, teamId });
+  const created = await gateway.admin<{
+    createAdminToken: { token: { id: string } };
+    createProvider: { provider: { id: string } };
+    setModelPrice: { price: { id: string } };
+    createWebhook: { webhook: { id: string } };
+  }>(
+    `mutation ($orgId: ID!) {
+      createAdminToken(input: { orgId: $orgId, role: ADMIN, name: "matrix" }) { token { id } }
+      createProvider(input: { orgId: $orgId, kind: "openai-compatible", name: "matrix-provider",
+        baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-victim" }) { provider { id } }
+      setModelPrice(input: { orgId: $orgId, model: "mock/echo", inputUsdPerMillion: 1,
+        outputUsdPerMillion: 2 }) { price { id } }
+      createWebhook(input: { orgId: $orgId, url: "http://127.0.0.1:9/victim" }) { webhook { id } }
+    }`,
+    { orgId },
+  );
+  const providerId = created.createProvider.provider.id;
+  const limits = await gateway.admin<{
+    createModelRoute: { route: { id: string } };
+    setBudget: { budget: { id: string } };
+    setRateLimit: { rateLimit: { id: string } };
+  }>(
+    `mutation ($orgId: ID!, $keyId: ID!, $providerId: ID!) {
+      createModelRoute(input: { orgId: $orgId, alias: "matrix-route", strategy: PRIORITY,
+        deployments: [{ providerId: $providerId, model: "m" }] }) { route { id } }
+      setBudget(input: { scope: KEY, scopeId: $keyId, limitUsd: "5", window: "1d" }) { budget { id } }
+      setRateLimit(input: { scope: KEY, scopeId: $keyId, rpm: 5 }) { rateLimit { id } }
+    }`,
+    { orgId, keyId, providerId },
+  );
+  // Agents and grants are written as rows: their mutations belong to the agents API.
+  const db = gateway.services.sql.db;
+  const [from, to] = await db
+    .insert(agents)
+    .values([
+      { orgId: rawId(orgId), name: "matrix-agent-a" },
+      { orgId: rawId(orgId), name: "matrix-agent-b" },
+    ])
+    .returning();
+  if (!from || !to) throw new Error("agents not inserted");
+  const [grant] = await db
+    .insert(delegationGrants)
+    .values({
+      orgId: rawId(orgId),
+      fromAgentId: from.id,
+      toAgentId: to.id,
+      chain: [from.id, to.id],
+      depth: 1,
+      maxDepth: 1,
+      maxSpendNanoUsd: 1_000_000_000,
+      tokenHash: crypto.randomUUID(),
+      expiresAt: new Date(Date.now() + 86_400_000),
+    })
+    .returning();
+  if (!grant) throw new Error("grant not inserted");
+  return {
+    Agent: encodeGlobalID("Agent", from.id),
+    DelegationGrant: encodeGlobalID("DelegationGrant", grant.id),
+    Org: orgId,
+    Team: teamId,
+    VirtualKey: keyId,
+    AdminToken: created.createAdminToken.token.id,
+    Provider: providerId,
+    ModelPrice: created.setModelPrice.price.id,
+    Webhook: created.createWebhook.webhook.id,
+    ModelRoute: limits.createModelRoute.route.id,
+    Budget: limits.setBudget.budget.id,
+    RateLimit: limits.setRateLimit.rateLimit.id,
+  };
+}
+
+/**
+ * A digest of every application table, so "changed nothing" covers rows no query names. Admin
+ * tokens are digested without last_used_at, which using a token legitimately moves.
+ */
+async function databaseDigest(): Promise<string> {
+  const tables = await gateway.services.sql.db.execute<{ name: string }>(
+    sql`select table_name as name from information_schema.tables
+        where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+    "objects",
+  );
+  const parts: string[] = [];
+  for (const { name } of tables) {
+    const row =
+      name === "admin_tokens"
+        ? sql`select md5(coalesce(string_agg(concat_ws('|', id, role, name, secret_hash, revoked_at, expires_at), ',' order by id), '')) as digest from admin_tokens`
+        : sql`select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) as digest from ${sql.identifier(name)} t`;
+    const [result] = await gateway.services.sql.db.execute<{ digest: string }>(row, "objects");
+    parts.push(`${name}:${result?.digest}`);
+  }
+  return parts.join("\n");
+}
+
+/** Nothing of the victim org in a response: not an id (global or raw), not its name. */
+function expectNothingOfTheVictim(body: unknown) {
+  const text = JSON.stringify(body);
+  for (const globalId of Object.values(victim)) {
+    expect(text).not.toContain(globalId);
+    expect(text).not.toContain(Buffer.from(globalId, "base64").toString().split(":")[1]);
+  }
+  expect(text).not.toContain(victimOrgName);
+}
+
+const mutations = () => callsOf(schema, "mutation", victim);
+const queries = () => callsOf(schema, "query", victim);
+
+describe("every mutation, against another org's objects", () => {
+  it("is walked for every mutation of the schema", () => {
+    const names = mutations().map((call) => call.field);
+    expect(names.length).toBe(Object.keys(schema.getMutationType()?.getFields() ?? {}).length);
+    expect(names).toEqual(expect.arrayContaining(["createTeam", "revokeVirtualKey", "setBudget"]));
+  });
+
+  it("is FORBIDDEN or NOT_FOUND for another org's OWNER, with no data and no change", async () => {
+    const before = await databaseDigest();
+    for (const call of mutations()) {
+      const result = await gateway.graphql(call.document, call.variables, foreignOwner);
+      expect({ call: call.field, errors: result.errors }).toEqual({
+        call: call.field,
+        errors: [
+          expect.objectContaining({
+            extensions: { code: expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/) },
+          }),
+        ],
+      });
+      expect(result.data ?? null).toBeNull();
+      expectNothingOfTheVictim(result);
+    }
+    expect(await databaseDigest()).toBe(before);
+  });
+
+  it("is FORBIDDEN for a VIEWER of the org itself, with no change", async () => {
+    const before = await databaseDigest();
+    for (const call of mutations()) {
+      const result = await gateway.graphql(call.document, call.variables, viewer);
+      expect({ call: call.field, codes: codesOf(result) }).toEqual({
+        call: call.field,
+        codes: ["FORBIDDEN"],
+      });
+      expect(result.data ?? null).toBeNull();
+    }
+    expect(await databaseDigest()).toBe(before);
+  });
+
+  it("lets the master key make the same generated calls (the inputs are valid)", async () => {
+    // Guards the matrix itself: a refusal above must come from authorization, not bad input.
+    const createTeam = mutations().find((call) => call.field === "createTeam");
+    if (!createTeam) throw new Error("createTeam not generated");
+    const result = await gateway.graphql(createTeam.document, createTeam.variables);
+    expect(result.errors).toBeUndefined();
+  });
+});
+
+describe("every query, about another org", () => {
+  it("answers another org's OWNER with FORBIDDEN, NOT_FOUND or nothing of the org", async () => {
+    for (const call of queries()) {
+      const result = await gateway.graphql(call.document, call.variables, foreignOwner);
+      for (const code of codesOf(result) ?? []) {
+        expect({ call: call.field, code }).toEqual({
+          call: call.field,
+          code: expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/),
+        });
+      }
+      expectNothingOfTheVictim(result);
+    }
+  });
+});
+
+describe("node(id:) and nodes(ids:) with another org's ids", () => {
+  it("has a fixture for every node type of the schema", () => {
+    const missing = nodeTypeNames(schema).filter((type) => !victim[type]);
+    expect(missing).toEqual([]);
+  });
+
+  it("answers null for each, to another org's OWNER, and the node to the org's VIEWER", async () => {
+    for (const type of nodeTypeNames(schema)) {
+      const id = victim[type];
+      const query = `query ($id: ID!) { node(id: $id) { __typename id } }`;
+      const foreign = await gateway.graphql<{ node: unknown }>(query, { id }, foreignOwner);
+      expect({ type, node: foreign.data?.node ?? null }).toEqual({ type, node: null });
+      expectNothingOfTheVictim(foreign);
+      const own = await gateway.graphql<{ node: { id: string } | null }>(query, { id }, viewer);
+      const visible = type === "AdminToken" ? null : id;
+      if (visible) expect({ type, node: own.data?.node?.id }).toEqual({ type, node: id });
+    }
+  });
+
+  it("answers nodes(ids:) with a null for every foreign id", async () => {
+    const ids = nodeTypeNames(schema).map((type) => victim[type]);
+    const result = await gateway.graphql<{ nodes: unknown[] }>(
+      `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`,
+      { ids },
+      foreignOwner,
+    );
+    expect(result.data?.nodes).toEqual(ids.map(() => null));
+    expectNothingOfTheVictim(result);
+  });
+});
