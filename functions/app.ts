@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createAdminServer } from "../schema/yoga.ts";
 import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
+import { messages } from "./gateway/endpoints/messages.ts";
 import { listModels } from "./gateway/endpoints/models.ts";
 import { GatewayError, openAIErrorResponse, toGatewayError } from "./gateway/errors.ts";
 import { runEndpoint } from "./gateway/pipeline.ts";
@@ -59,6 +60,13 @@ export function createApp(services: Services): App {
     runEndpoint(chatCompletions, c.req.raw, services, c.get("requestId")),
   );
   app.get("/v1/models", (c) => runEndpoint(listModels, c.req.raw, services, c.get("requestId")));
+  app.post("/v1/messages", (c) => runEndpoint(messages, c.req.raw, services, c.get("requestId")));
+  app.post("/v1/responses", () => {
+    throw new GatewayError(
+      "not_implemented",
+      "POST /v1/responses is not implemented yet; use /v1/chat/completions or /v1/messages.",
+    );
+  });
   app.all("/v1/chat/completions", () => {
     throw new GatewayError("method_not_allowed", "Use POST for /v1/chat/completions");
   });

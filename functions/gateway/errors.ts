@@ -24,6 +24,7 @@ export type GatewayErrorKind =
   | "upstream_timeout"
   | "upstream_unavailable"
   | "service_unavailable"
+  | "not_implemented"
   | "internal";
 
 interface KindShape {
@@ -70,6 +71,8 @@ const SHAPES: Record<GatewayErrorKind, KindShape> = {
   // One of Switchyard's own stores is unreachable: retryable, and SDKs retry 503 by themselves.
   service_unavailable: { status: 503, type: "api_error", code: "service_unavailable" },
   internal: { status: 500, type: "api_error", code: "internal_error" },
+  // An endpoint of the contract this build does not serve yet (DESIGN.md: /v1/responses).
+  not_implemented: { status: 501, type: "invalid_request_error", code: "not_implemented" },
 };
 
 export class GatewayError extends Error {
@@ -102,12 +105,19 @@ export function toGatewayError(error: unknown): GatewayError {
   return new GatewayError("internal", "The gateway hit an unexpected error. Retry the request.");
 }
 
-export function openAIErrorResponse(error: GatewayError, headers: Headers): Response {
+/** How an endpoint shapes its error responses (the frame in ./pipeline.ts calls it). */
+export type ErrorResponder = (error: GatewayError, headers: Headers) => Response;
+
+function setErrorHeaders(error: GatewayError, headers: Headers): void {
   headers.set("content-type", "application/json");
   if (error.options.retryAfterSeconds !== undefined) {
     headers.set("retry-after", String(Math.max(1, Math.ceil(error.options.retryAfterSeconds))));
   }
   for (const [name, value] of Object.entries(error.options.headers ?? {})) headers.set(name, value);
+}
+
+export function openAIErrorResponse(error: GatewayError, headers: Headers): Response {
+  setErrorHeaders(error, headers);
   const body = {
     error: {
       message: error.message,
@@ -116,5 +126,51 @@ export function openAIErrorResponse(error: GatewayError, headers: Headers): Resp
       param: error.options.param ?? null,
     },
   };
+  return new Response(JSON.stringify(body), { status: error.status, headers });
+}
+
+/**
+ * Anthropic's error types (https://docs.anthropic.com/en/api/errors), by the status the gateway
+ * answers with; the status stays the gateway's own, so an Anthropic SDK retries exactly what an
+ * OpenAI SDK would (429 and 5xx), and never an exhausted budget (402).
+ */
+function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 401:
+      return "authentication_error";
+    case 402:
+      return "billing_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    case 503:
+      return "overloaded_error";
+    case 504:
+      return "timeout_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
+  }
+}
+
+/** `{"type":"error","error":{"type","message"}}`: a response body and a stream's error event. */
+export function anthropicErrorBody(error: GatewayError, requestId: string | null) {
+  return {
+    type: "error" as const,
+    error: { type: anthropicErrorType(error.status), message: error.message },
+    ...(requestId ? { request_id: requestId } : {}),
+  };
+}
+
+/** The error response of `POST /v1/messages`, with Anthropic's `request-id` header as well. */
+export function anthropicErrorResponse(error: GatewayError, headers: Headers): Response {
+  setErrorHeaders(error, headers);
+  const requestId = headers.get("x-request-id");
+  if (requestId) headers.set("request-id", requestId);
+  const body = anthropicErrorBody(error, requestId);
   return new Response(JSON.stringify(body), { status: error.status, headers });
 }

@@ -5,7 +5,7 @@
  * refused, failed upstream, or (for a stream) when the stream itself ends.
  */
 import { type CallContext, newCallContext } from "./call-context.ts";
-import { openAIErrorResponse, toGatewayError } from "./errors.ts";
+import { type ErrorResponder, openAIErrorResponse, toGatewayError } from "./errors.ts";
 import { setLimitHeaders } from "./limit-headers.ts";
 import { settleCall } from "./steps/settle.ts";
 
@@ -17,6 +17,8 @@ export interface EndpointSpec {
   /** Whether the call is accounted (usage record, and later limits and budgets). */
   metered: boolean;
   stages: EndpointStages;
+  /** The endpoint's error shape; OpenAI's unless its protocol has its own (Anthropic's). */
+  errorResponse?: ErrorResponder;
 }
 
 export async function runEndpoint(
@@ -52,7 +54,7 @@ export async function runEndpoint(
       headers.set("x-switchyard-attempts", String(call.attempts.length));
     }
     setLimitHeaders(headers, call.limits);
-    return openAIErrorResponse(error, headers);
+    return (spec.errorResponse ?? openAIErrorResponse)(error, headers);
   } finally {
     // A stream in flight settles when it ends (see ../respond.ts); everything else settles now.
     if (!call.streaming) settleCall(call);

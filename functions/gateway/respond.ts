@@ -90,7 +90,7 @@ function streamBody(
   });
 }
 
-function callEndOf(end: StreamEnd, deployment: Deployment): CallContext["end"] {
+export function callEndOf(end: StreamEnd, deployment: Deployment): CallContext["end"] {
   switch (end.kind) {
     case "done":
       return { kind: "answered", status: 200 };
@@ -101,20 +101,20 @@ function callEndOf(end: StreamEnd, deployment: Deployment): CallContext["end"] {
   }
 }
 
-function streamFailure(error: unknown, deployment: Deployment): GatewayError {
+export function streamFailure(error: unknown, deployment: Deployment): GatewayError {
   return error instanceof ProviderError
     ? gatewayErrorFor([{ deployment, error }])
     : toGatewayError(error);
 }
 
-function servedDeployment(call: CallContext): Deployment {
+export function servedDeployment(call: CallContext): Deployment {
   if (call.served === null) {
     throw new GatewayError("internal", "The gateway hit an unexpected error. Retry the request.");
   }
   return call.served;
 }
 
-function switchyardHeaders(call: CallContext, deployment: Deployment): Headers {
+export function switchyardHeaders(call: CallContext, deployment: Deployment): Headers {
   const headers = new Headers({
     "x-request-id": call.requestId,
     "x-switchyard-provider": deployment.providerName,

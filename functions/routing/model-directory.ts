@@ -60,7 +60,10 @@ export interface ResolvedModel {
 export interface ModelDirectory {
   /** What the name means for this org; null when nothing (unknown alias or provider). */
   resolve(orgId: string, model: string): Promise<ResolvedModel | null>;
-  /** Every `<provider>/<model>` this org can name explicitly (from providers' `config.models`). */
+  /**
+   * Every name this org can use: `<provider>/<model>` for the models its providers declare
+   * (`config.models`), and its route aliases.
+   */
   listModels(orgId: string): Promise<string[]>;
   /** Drop the cached providers and routes of an org (null: of every org) after a change. */
   forget(orgId: string | null): void;
@@ -177,9 +180,13 @@ export function createModelDirectory(options: {
     },
     async listModels(orgId) {
       const names: string[] = [];
-      for (const provider of (await viewOf(orgId)).view.providers.values()) {
+      const { view } = await viewOf(orgId);
+      for (const provider of view.providers.values()) {
         for (const model of declaredModels(provider)) names.push(`${provider.name}/${model}`);
       }
+      // Route aliases are names a client can use too; one with no deployment resolves to nothing.
+      for (const [alias, routed] of view.routes)
+        if (routed.deployments.length > 0) names.push(alias);
       return names.sort();
     },
     forget(orgId) {

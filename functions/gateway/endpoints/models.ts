@@ -20,7 +20,8 @@ export const listModels: EndpointSpec = {
         id,
         object: "model",
         created: 0,
-        owned_by: id.slice(0, id.indexOf("/")),
+        // `<provider>/<model>` is owned by its provider; a route alias by the org's gateway.
+        owned_by: id.includes("/") ? id.slice(0, id.indexOf("/")) : "switchyard",
       })),
     });
   },

@@ -1,0 +1,50 @@
+/**
+ * POST /v1/messages: the Anthropic Messages API in front of the same stages as
+ * ./chat-completions.ts. The body is validated as Anthropic's and translated into the canonical
+ * chat request (functions/protocols/anthropic/), which routing, limits, the cache and every
+ * adapter already take; the answer is translated back. Errors keep Anthropic's shape.
+ *
+ * Not yet: an Anthropic deployment is reached through the canonical request too; passing the
+ * request through untranslated (so `cache_control`, thinking and beta headers reach Anthropic)
+ * waits for the outbound Anthropic adapter.
+ */
+import { estimateChatCall } from "../../limits/estimate.ts";
+import { anthropicErrorResponse } from "../errors.ts";
+import type { EndpointSpec } from "../pipeline.ts";
+import { answerMessages, answerMessagesFromCache } from "../respond-messages.ts";
+import { authenticate } from "../steps/authenticate.ts";
+import { authorizeModel } from "../steps/authorize.ts";
+import { lookupCache, readCacheDirective } from "../steps/cache.ts";
+import { callWithFallback } from "../steps/call-provider.ts";
+import { reserveLimits } from "../steps/limits.ts";
+import { parseAnthropicRequest } from "../steps/parse-messages.ts";
+import { readJsonBody } from "../steps/read-body.ts";
+import { orderDeployments, resolveDeployments } from "../steps/route.ts";
+
+export const messages: EndpointSpec = {
+  endpoint: "/v1/messages",
+  metered: true,
+  errorResponse: anthropicErrorResponse,
+  async stages(call) {
+    // 1. parse + validate (as Anthropic's request), translate to the canonical request
+    const body = await readJsonBody(call.request, call.services.config.maxBodyBytes);
+    const { messages: request, chat } = parseAnthropicRequest(body);
+    call.requestedModel = chat.model;
+    call.stream = chat.stream === true;
+    readCacheDirective(call);
+    // 2. authenticate · 3. authorise
+    const principal = await authenticate(call);
+    authorizeModel(principal, chat.model);
+    // 7a. route, before the limits: the budget hold is priced at the dearest deployment
+    const { deployments } = await resolveDeployments(call, chat.model);
+    // 4. limits
+    const estimate = estimateChatCall(chat, deployments);
+    await reserveLimits(call, estimate);
+    // 6. response cache
+    const cached = await lookupCache(call, chat);
+    if (cached) return answerMessagesFromCache(call, cached, request);
+    // 7b–8. provider call with fallback
+    const outcome = await callWithFallback(call, orderDeployments(call, estimate.worstUsage), chat);
+    return answerMessages(call, outcome, request);
+  },
+};
