@@ -130,6 +130,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
       upstashUrl: config.upstashUrl,
       upstashToken: config.upstashToken,
       redisUrl: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
     });
   try {
     if (options.migrate ?? true) await migrateDatabase(sql);
