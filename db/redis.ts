@@ -8,10 +8,11 @@
  * Callers see the same API, the same JSON deserialization and the same Lua scripts on all
  * three; the transport is only reported for logs and /ready.
  */
-import { Redis } from "@upstash/redis";
+import { Redis, type RedisConfigNodejs, type Requester } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { EmbeddedRedis } from "./redis/embedded/engine.ts";
 import { createEmbeddedRequester } from "./redis/embedded/requester.ts";
+import { prefixKeys } from "./redis/key-prefix.ts";
 import { createTcpRequester } from "./redis/tcp-requester.ts";
 
 export type RedisTransport = "upstash" | "tcp" | "embedded";
@@ -20,6 +21,11 @@ export interface RedisOptions {
   upstashUrl?: string;
   upstashToken?: string;
   redisUrl?: string;
+  /**
+   * Put before every key the client sends (config.redisKeyPrefix: a preview deployment's
+   * namespace), applied here once so no caller can forget it.
+   */
+  keyPrefix?: string;
 }
 
 export interface RedisHandle {
@@ -34,6 +40,7 @@ const PING_TIMEOUT_MS = 2_000;
 
 export function createRedis(options: RedisOptions): RedisHandle {
   const { upstashUrl, upstashToken, redisUrl } = options;
+  const prefix = options.keyPrefix ?? "";
   if (upstashUrl || upstashToken) {
     if (!upstashUrl || !upstashToken) {
       // Half a configuration is a deployment mistake; silently using another store is worse.
@@ -41,15 +48,42 @@ export function createRedis(options: RedisOptions): RedisHandle {
         "Upstash Redis needs both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN",
       );
     }
-    return handle(new Redis({ url: upstashUrl, token: upstashToken }), "upstash", async () => {});
+    const upstash = new PrefixedRedis({ url: upstashUrl, token: upstashToken }, prefix);
+    return handle(upstash, "upstash", async () => {});
   }
-  if (redisUrl) return createTcpRedis(redisUrl);
+  if (redisUrl) return createTcpRedis(redisUrl, prefix);
   const engine = sharedEngine();
   // The engine is the process' store, shared like a server is; closing a handle leaves it be.
-  return handle(new Redis(createEmbeddedRequester(engine)), "embedded", async () => {});
+  return handle(
+    new PrefixedRedis(createEmbeddedRequester(engine), prefix),
+    "embedded",
+    async () => {},
+  );
 }
 
-function createTcpRedis(url: string): RedisHandle {
+/**
+ * The @upstash/redis client whose requester (REST, TCP or embedded) prefixes every key. Over REST
+ * the library auto-pipelines through a proxy that keeps the requester it saw when it was made,
+ * so that client is built without it, given the prefixing requester, and only then wrapped, as
+ * the library would have. A client built on a requester is not auto-pipelined (as before).
+ */
+class PrefixedRedis extends Redis {
+  constructor(source: RedisConfigNodejs | Requester, prefix: string) {
+    if ("request" in source) {
+      super(source);
+      this.client = prefixKeys(this.client, prefix);
+      return;
+    }
+    super({ ...source, enableAutoPipelining: false });
+    this.client = prefixKeys(this.client, prefix);
+    if (source.enableAutoPipelining === false) return;
+    this.enableAutoPipelining = true;
+    // biome-ignore lint/correctness/noConstructorReturn: the library's own constructor does this.
+    return this.autoPipeline() as PrefixedRedis;
+  }
+}
+
+function createTcpRedis(url: string, prefix: string): RedisHandle {
   const client = new IORedis(url, {
     // Connect on first use, so creating a handle at module load costs nothing.
     lazyConnect: true,
@@ -59,7 +93,7 @@ function createTcpRedis(url: string): RedisHandle {
   // Connection errors surface through the commands that fail and through ping();
   // without a listener ioredis would also print each one.
   client.on("error", () => {});
-  return handle(new Redis(createTcpRequester(client)), "tcp", async () => {
+  return handle(new PrefixedRedis(createTcpRequester(client), prefix), "tcp", async () => {
     if (client.status === "wait" || client.status === "end") client.disconnect();
     else await client.quit().catch(() => client.disconnect());
   });

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createAdminServer } from "../schema/yoga.ts";
+import { cronResponse } from "./cron/cron-route.ts";
 import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
 import { messages } from "./gateway/endpoints/messages.ts";
 import { listModels } from "./gateway/endpoints/models.ts";
@@ -12,6 +13,7 @@ import { GatewayError, openAIErrorResponse, toGatewayError } from "./gateway/err
 import { runEndpoint } from "./gateway/pipeline.ts";
 import { newRequestId } from "./gateway/request-id.ts";
 import { healthResponse, readinessResponse } from "./health.ts";
+import { metricsResponse } from "./observability/metrics-route.ts";
 import type { Services } from "./services.ts";
 
 type AppEnv = { Variables: { requestId: string } };
@@ -33,6 +35,8 @@ export function createApp(services: Services): App {
 
   app.get("/health", () => healthResponse());
   app.get("/ready", () => readinessResponse(services));
+  app.get("/metrics", (c) => metricsResponse(c.req.raw, services));
+  app.get("/cron/:job", (c) => cronResponse(c.req.raw, services, c.req.param("job")));
   // yoga reads the whole body before parsing: bound it here, as /v1/* bounds its own.
   app.use(
     "/graphql",

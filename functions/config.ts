@@ -10,8 +10,13 @@ export type Env = Record<string, string | undefined>;
 export interface Config {
   /** NODE_ENV=production or VERCEL_ENV=production: refuse unsafe defaults. */
   production: boolean;
-  /** Redis keys of a preview deployment are namespaced so a preview never touches production counters. */
+  /** The start of every key name the app composes ("sy:"). */
   redisNamespace: string;
+  /**
+   * Put before every key by the Redis client itself (db/redis.ts), Lua KEYS included: a Vercel
+   * preview gets `preview:<deployment id>:` so it never touches production counters; else "".
+   */
+  redisKeyPrefix: string;
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -35,6 +40,23 @@ export interface Config {
   unknownPrice: "zero" | "refuse";
   /** Global provider credentials by provider kind, from OPENAI_API_KEY and friends. */
   providerApiKeys: Record<string, string>;
+  /** Operations (functions/observability, the cron route): see README, "Deploy". */
+  operations: OperationsConfig;
+}
+
+export interface OperationsConfig {
+  /** LOG_LEVEL (default info). */
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** CRON_SECRET: the Bearer token Vercel Cron sends; without it the cron routes refuse all. */
+  cronSecret: string | undefined;
+  /** SWITCHYARD_METRICS_TOKEN: the Bearer token /metrics asks for; without it /metrics is off. */
+  metricsToken: string | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces go there over OTLP/HTTP; unset, tracing costs nothing. */
+  otlpEndpoint: string | undefined;
+  /** OTEL_EXPORTER_OTLP_HEADERS (`name=value,name=value`), e.g. a collector's API key. */
+  otlpHeaders: Record<string, string>;
+  /** OTEL_SERVICE_NAME (default switchyard). */
+  serviceName: string;
 }
 
 export class ConfigError extends Error {
@@ -98,7 +120,16 @@ const envSchema = z.object({
   NODE_ENV: optionalString,
   VERCEL_ENV: optionalString,
   VERCEL_DEPLOYMENT_ID: optionalString,
-  VERCEL_GIT_COMMIT_REF: optionalString,
+  VERCEL_GIT_COMMIT_SHA: optionalString,
+  LOG_LEVEL: z.preprocess(
+    blankAsAbsent,
+    z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  ),
+  CRON_SECRET: optionalString,
+  SWITCHYARD_METRICS_TOKEN: optionalString,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalString,
+  OTEL_SERVICE_NAME: optionalString,
   PORT: z.preprocess(blankAsAbsent, z.coerce.number().int().min(0).max(65535).default(8787)),
   SWITCHYARD_DATA_DIR: optionalString,
   DATABASE_URL: optionalString,
@@ -152,9 +183,10 @@ export function loadConfig(env: Env): Config {
   }
   return {
     production,
-    redisNamespace: redisNamespaceFor(
+    redisNamespace: "sy:",
+    redisKeyPrefix: redisKeyPrefixFor(
       e.VERCEL_ENV,
-      e.VERCEL_DEPLOYMENT_ID ?? e.VERCEL_GIT_COMMIT_REF,
+      e.VERCEL_DEPLOYMENT_ID ?? e.VERCEL_GIT_COMMIT_SHA,
     ),
     port: e.PORT,
     dataDir: e.SWITCHYARD_DATA_DIR ?? "./.switchyard",
@@ -178,7 +210,26 @@ export function loadConfig(env: Env): Config {
     corsOrigins: e.SWITCHYARD_CORS_ORIGINS,
     unknownPrice: e.SWITCHYARD_UNKNOWN_PRICE,
     providerApiKeys,
+    operations: {
+      logLevel: e.LOG_LEVEL,
+      cronSecret: e.CRON_SECRET,
+      metricsToken: e.SWITCHYARD_METRICS_TOKEN,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      otlpHeaders: headerList(e.OTEL_EXPORTER_OTLP_HEADERS),
+      serviceName: e.OTEL_SERVICE_NAME ?? "switchyard",
+    },
   };
+}
+
+/** The OTel spec's `name=value,name=value` (values URL-encoded). */
+function headerList(value: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of value?.split(",") ?? []) {
+    const at = entry.indexOf("=");
+    if (at <= 0) continue;
+    headers[entry.slice(0, at).trim()] = decodeURIComponent(entry.slice(at + 1).trim());
+  }
+  return headers;
 }
 
 const SECRET_ADVICE = "generate one, for example with `openssl rand -hex 32`";
@@ -202,7 +253,7 @@ function requireStrongSecrets(masterKey: string | undefined, encryptionKey: stri
   }
 }
 
-function redisNamespaceFor(vercelEnv: string | undefined, deployment: string | undefined): string {
-  if (vercelEnv === "preview") return `sy:preview:${deployment ?? "unknown"}:`;
-  return "sy:";
+function redisKeyPrefixFor(vercelEnv: string | undefined, deployment: string | undefined): string {
+  if (vercelEnv === "preview") return `preview:${deployment ?? "unknown"}:`;
+  return "";
 }

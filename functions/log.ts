@@ -1,11 +1,22 @@
 /**
- * Structured JSON lines on stderr. Callers pass fields, never whole requests: secrets (keys, tokens,
- * provider credentials, prompt text) are not logged, and field names that look secret are masked
- * as a second line of defence.
+ * Structured JSON lines on stderr, written by pino (levels, JSON, the LOG_LEVEL threshold). Callers
+ * pass fields, never whole requests: secrets (keys, tokens, provider credentials, prompt text) are
+ * not logged, and as a second line of defence:
+ *
+ * - pino's `redact` censors the fixed places credentials travel (authorization and API-key
+ *   headers, cookies);
+ * - fields whose *name* looks secret are masked at any depth, and secret-shaped *text* inside
+ *   messages and strings is masked, by the `formatters.log` hook below. pino's redact takes fixed
+ *   paths (one-level wildcards), so it cannot express "any field called like a secret, anywhere"
+ *   nor a pattern inside text; that part stays here.
+ *
+ * pino runs unchanged on Node, Bun, Deno and Vercel: it writes to the stream it is given (here a
+ * function, stderr by default) and needs no worker thread without transports.
  */
+import { pino } from "pino";
 import { TOKEN_KINDS } from "./security/token-format.ts";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
@@ -15,7 +26,6 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_FIELD = /key|secret|token|password|authorization|credential/i;
 /**
  * Secrets inside free text (an upstream's error message echoing a key, a URL with a token):
@@ -28,23 +38,38 @@ const SECRET_TEXT = new RegExp(
   "g",
 );
 
+/** Where credentials sit in request-shaped objects, for pino's path-based redaction. */
+const REDACTED_PATHS = [
+  "headers.authorization",
+  'headers["x-api-key"]',
+  "headers.cookie",
+  "*.headers.authorization",
+  '*.headers["x-api-key"]',
+  "*.headers.cookie",
+];
+
 export function createLogger(options: {
   level?: LogLevel;
   write?: (line: string) => void;
 }): Logger {
-  const threshold = ORDER[options.level ?? "info"];
   const write = options.write ?? ((line: string) => console.error(line));
-  const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    if (ORDER[level] < threshold) return;
-    const line = { time: new Date().toISOString(), level, message: scrubText(message) };
-    write(JSON.stringify({ ...line, ...redact(fields) }));
-  };
-  return {
-    debug: (message, fields) => emit("debug", message, fields),
-    info: (message, fields) => emit("info", message, fields),
-    warn: (message, fields) => emit("warn", message, fields),
-    error: (message, fields) => emit("error", message, fields),
-  };
+  const logger = pino(
+    {
+      level: options.level ?? "info",
+      base: null,
+      messageKey: "message",
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => redact(fields),
+      },
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    },
+    { write: (chunk: string) => write(chunk.endsWith("\n") ? chunk.slice(0, -1) : chunk) },
+  );
+  const emit = (level: Exclude<LogLevel, "silent">) => (message: string, fields?: LogFields) =>
+    logger[level](fields ?? {}, scrubText(message));
+  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }
 
 function redact(fields: LogFields): LogFields {

@@ -21,6 +21,8 @@ import {
 } from "./limits/limits-config.ts";
 import { createLimitsStore, type LimitsStore } from "./limits/limits-store.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { type CallObserver, createCallObserver } from "./observability/call-observer.ts";
+import { createCallTracer } from "./observability/tracing.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
 import { sealLegacyProviderHeaders } from "./routing/provider-headers.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
@@ -52,6 +54,8 @@ export interface Services {
   usage: UsageRecorder;
   /** Budget threshold crossings: audit events and signed webhooks, off the response path. */
   alerts: Alerts;
+  /** Per settled call: the request log line, metrics and (with OTLP configured) a trace. */
+  observer: CallObserver;
   /** Outbound HTTP to providers; tests and benchmarks may pass their own. */
   fetch: typeof fetch;
   resolveHost: ResolveHost;
@@ -101,7 +105,7 @@ export function refuseEmbeddedStoresInProduction(config: Config, options: StartO
 
 export async function startServices(config: Config, options: StartOptions = {}): Promise<Services> {
   refuseEmbeddedStoresInProduction(config, options);
-  const log = options.log ?? createLogger({});
+  const log = options.log ?? createLogger({ level: config.operations.logLevel });
   const clock = options.clock ?? Date.now;
   const resolveHost = options.resolveHost ?? resolveHostWithDns;
   const upstreamFetch = await createUpstreamFetch({
@@ -130,6 +134,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
       upstashUrl: config.upstashUrl,
       upstashToken: config.upstashToken,
       redisUrl: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
     });
   try {
     if (options.migrate ?? true) await migrateDatabase(sql);
@@ -156,6 +161,17 @@ export async function startServices(config: Config, options: StartOptions = {}):
   };
 
   const background = createBackgroundTasks({ log, waitUntil: options.waitUntil });
+  const observer = createCallObserver({
+    log,
+    clock,
+    tracer: createCallTracer({
+      ...config.operations,
+      endpoint: config.operations.otlpEndpoint,
+      headers: config.operations.otlpHeaders,
+      log,
+      background: (label, task) => background.run(label, task),
+    }),
+  });
   const usage = createUsageRecorder({
     db: sql.db,
     redis: redis.redis,
@@ -196,6 +212,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
       fetch: upstreamFetch,
       clock,
     }),
+    observer,
     fetch: upstreamFetch,
     resolveHost,
     generatedMasterKey:
@@ -205,6 +222,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     async close() {
       clearInterval(outboxTimer);
       await background.drain();
+      await observer.tracer.shutdown().catch(() => {});
       await Promise.allSettled([sql.close(), redis.close()]);
     },
   };

@@ -271,21 +271,26 @@ describe("invalid environments", () => {
   });
 });
 
-describe("Redis namespace of a preview deployment", () => {
+describe("Redis key prefix of a preview deployment", () => {
   it("is scoped by the deployment id", () => {
     const config = loadConfig({
       VERCEL_ENV: "preview",
       VERCEL_DEPLOYMENT_ID: "dpl_123",
-      VERCEL_GIT_COMMIT_REF: "feature-x",
+      VERCEL_GIT_COMMIT_SHA: "abc123",
     });
-    expect(config.redisNamespace).toBe("sy:preview:dpl_123:");
+    expect(config.redisKeyPrefix).toBe("preview:dpl_123:");
   });
 
-  it("falls back to the git branch, then to a fixed name, never to production's", () => {
+  it("falls back to the commit, then to a fixed name, never to production's", () => {
     expect(
-      loadConfig({ VERCEL_ENV: "preview", VERCEL_GIT_COMMIT_REF: "feature-x" }).redisNamespace,
-    ).toBe("sy:preview:feature-x:");
-    expect(loadConfig({ VERCEL_ENV: "preview" }).redisNamespace).toBe("sy:preview:unknown:");
+      loadConfig({ VERCEL_ENV: "preview", VERCEL_GIT_COMMIT_SHA: "abc123" }).redisKeyPrefix,
+    ).toBe("preview:abc123:");
+    expect(loadConfig({ VERCEL_ENV: "preview" }).redisKeyPrefix).toBe("preview:unknown:");
+  });
+
+  it("is empty outside previews", () => {
+    expect(loadConfig({}).redisKeyPrefix).toBe("");
+    expect(loadConfig({ VERCEL_ENV: "production", ...productionSecrets }).redisKeyPrefix).toBe("");
   });
 });
 

@@ -18,6 +18,7 @@ const CLIENT_CLOSED_REQUEST = 499;
 export function settleCall(call: CallContext): void {
   if (call.settled) return;
   call.settled = true;
+  call.services.observer.callSettled(call);
   if (call.reservation) settleLimits(call, call.reservation);
   if (!call.metered || call.principal === null) return;
   const record = usageRecordOf(call, call.principal, call.services.clock());
