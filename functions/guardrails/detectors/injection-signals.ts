@@ -18,7 +18,7 @@ export const PHRASE_SIGNALS: readonly PhraseSignal[] = [
     weight: 0.6,
     pattern: new RegExp(
       [
-        String.raw`\b(?:ignore|disregard|forget|skip|override|bypass)${GAP}(?:previous|prior|above|earlier|preceding|all|any|your|the|system)\s+(?:\w+\s+)?(?:instructions?|prompts?|rules|directions|guidelines|directives|context|messages?)\b`,
+        String.raw`(?<!(?:n't|not|never)\s)\b(?:ignore|disregard|forget|skip|override|bypass)${GAP}(?:previous|prior|above|earlier|preceding|all|any|your|system)\s+(?:\w+\s+)?(?:instructions?|prompts?|rules|directions|guidelines|directives|context|messages?)\b`,
         String.raw`\bignor(?:ez|ieren|iere|a|ar|e)\s+(?:\S+\s+){0,3}?(?:instructions?|anweisungen|instrucciones|istruzioni|instruções|regeln|règles|reglas|regole)`,
         String.raw`\b(?:vergiss|oublie|olvida|dimentica|esqueça)\s+(?:\S+\s+){0,3}?(?:anweisungen|instructions|instrucciones|istruzioni|instruções)`,
         String.raw`\bnegeer\s+(?:alle\s+)?(?:vorige|eerdere)?\s*instructies`,
@@ -42,7 +42,7 @@ export const PHRASE_SIGNALS: readonly PhraseSignal[] = [
     pattern: new RegExp(
       [
         String.raw`\b(?:you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you\s+are)|roleplay\s+as)\s+(?:\S+\s+){0,4}?(?:DAN|jailbroken|unrestricted|unfiltered|uncensored|evil|without\s+(?:any\s+)?(?:restrictions|limits|rules|filters|guidelines))`,
-        String.raw`\bdo\s+anything\s+now\b`,
+        String.raw`\byou\s+(?:can|will|must|are\s+going\s+to)\s+do\s+anything\s+now\b`,
         String.raw`\b(?:developer|god|jailbreak|unrestricted)\s+mode\s+(?:enabled|on|activated)\b`,
         String.raw`\benable\s+(?:developer|jailbreak|god)\s+mode\b`,
         String.raw`\bno\s+(?:longer\s+)?(?:bound|restricted)\s+by\s+(?:any\s+)?(?:rules|guidelines|policies|openai)`,

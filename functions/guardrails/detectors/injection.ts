@@ -56,10 +56,8 @@ export function detectInjection(text: string, options: InjectionOptions = {}): F
 
 /** Lowest-level phrase scan, also used on decoded hidden content. */
 export function readsAsInstruction(text: string): boolean {
-  return PHRASE_SIGNALS.some((signal) => {
-    signal.pattern.lastIndex = 0;
-    return signal.pattern.test(text);
-  });
+  // search() ignores and keeps lastIndex: a shared global regex carries no state between calls.
+  return PHRASE_SIGNALS.some((signal) => text.search(signal.pattern) >= 0);
 }
 
 function phraseHits(text: string, options: InjectionOptions): Hit[] {

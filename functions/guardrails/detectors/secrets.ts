@@ -37,6 +37,7 @@ const PEM_BEGIN = /-----BEGIN ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY( BLOCK)?-----/g;
 /** An unterminated block is flagged up to this far: a pasted key cut short is still a key. */
 const PEM_MAX_CHARS = 16_384;
 const MIN_ENTROPY_BITS = 4.2;
+const MIN_CASE_SWITCH_RATE = 0.3;
 
 export function detectSecrets(text: string): Finding[] {
   const findings: Finding[] = [];
@@ -63,9 +64,25 @@ export function detectSecrets(text: string): Finding[] {
 export function looksRandom(token: string): boolean {
   const body = token.replace(/=+$/, "");
   if (!/[a-z]/.test(body) || !/[A-Z]/.test(body) || !/\d/.test(body)) return false;
-  // Identifiers in code (camelCase, snake_case) have long letter runs; random tokens do not.
-  if (/[A-Za-z]{12,}/.test(body)) return false;
+  if (caseSwitchRate(body) < MIN_CASE_SWITCH_RATE) return false;
   return shannonEntropy(body) >= MIN_ENTROPY_BITS;
+}
+
+/**
+ * How often neighbouring letters change case. Random base62 switches about half the time;
+ * identifiers in code (camelCase, PascalCase) switch once a word, well under a quarter.
+ */
+function caseSwitchRate(token: string): number {
+  let pairs = 0;
+  let switches = 0;
+  for (let i = 1; i < token.length; i++) {
+    const a = token[i - 1] ?? "";
+    const b = token[i] ?? "";
+    if (!/[A-Za-z]/.test(a) || !/[A-Za-z]/.test(b)) continue;
+    pairs++;
+    if ((a === a.toUpperCase()) !== (b === b.toUpperCase())) switches++;
+  }
+  return pairs === 0 ? 0 : switches / pairs;
 }
 
 function privateKeyBlocks(text: string): Finding[] {
