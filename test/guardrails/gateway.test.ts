@@ -46,8 +46,10 @@ const ask = (content: string, extra: Record<string, unknown> = {}) => ({
   messages: [{ role: "user", content }],
   ...extra,
 });
-const sentContent = () =>
-  (upstream.requests.at(-1)?.body as { messages: { content: string }[] }).messages[0]?.content;
+const sentContent = () => {
+  const body = upstream.requests.at(-1)?.body as { messages: { content: string }[] } | undefined;
+  return body?.messages[0]?.content;
+};
 
 describe("input guardrails", () => {
   it("skip entirely when no policy applies: no header, the prompt goes as it is", async () => {
