@@ -15,6 +15,10 @@ import {
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import { type Config, ConfigError } from "./config.ts";
 import {
+  createGuardrailPolicyCache,
+  type GuardrailPolicyCache,
+} from "./guardrails/policy-cache.ts";
+import {
   announceLimitsChange,
   createLimitsConfig,
   type LimitsConfig,
@@ -52,6 +56,8 @@ export interface Services {
     announceChange(orgId: string): Promise<void>;
   };
   usage: UsageRecorder;
+  /** Guardrail policies per org (cached; fresh under the limits' org version token). */
+  guardrails: GuardrailPolicyCache;
   /** Budget threshold crossings: audit events and signed webhooks, off the response path. */
   alerts: Alerts;
   /** Per settled call: the request log line, metrics and (with OTLP configured) a trace. */
@@ -204,6 +210,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     models: createModelDirectory({ db: sql.db, keyring, config }),
     limits,
     usage,
+    guardrails: createGuardrailPolicyCache(sql.db),
     alerts: createAlerts({
       db: sql.db,
       keyring,

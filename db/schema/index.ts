@@ -4,6 +4,7 @@ export * from "./agents.ts";
 export * from "./audit-events.ts";
 export * from "./budgets.ts";
 export * from "./delegation-grants.ts";
+export * from "./guardrails.ts";
 export * from "./model-prices.ts";
 export * from "./model-routes.ts";
 export * from "./orgs.ts";

@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, jsonObject, nanoUsd } from "./columns.ts";
 
 /**
@@ -44,6 +44,11 @@ export const usageRecords = pgTable(
     latencyMs: integer("latency_ms").notNull(),
     traceId: text("trace_id"),
     metadata: jsonObject("metadata"),
+    /** Guardrail decisions on the call: `[{direction, detector, action, matches}]`, no matched text. */
+    guardrails: jsonb("guardrails")
+      .$type<{ direction: string; detector: string; action: string; matches: number }[]>()
+      .notNull()
+      .default([]),
     createdAt: createdAt(),
   },
   (t) => [index("usage_records_org_id_created_at_idx").on(t.orgId, t.createdAt)],

@@ -31,7 +31,16 @@ export interface UsageRecord {
   latencyMs: number;
   traceId: string | null;
   metadata: Record<string, unknown>;
+  /** What the guardrails decided (functions/guardrails); absent in records parked before them. */
+  guardrails?: UsageGuardrailDecision[];
   createdAt: Date;
+}
+
+export interface UsageGuardrailDecision {
+  direction: "INPUT" | "OUTPUT";
+  detector: string;
+  action: "FLAG" | "REDACT" | "BLOCK";
+  matches: number;
 }
 
 /**
@@ -65,5 +74,15 @@ export const parkedUsageRecordSchema = z.object({
   latencyMs: z.number(),
   traceId: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  guardrails: z
+    .array(
+      z.object({
+        direction: z.enum(["INPUT", "OUTPUT"]),
+        detector: z.string(),
+        action: z.enum(["FLAG", "REDACT", "BLOCK"]),
+        matches: z.number(),
+      }),
+    )
+    .default([]),
   createdAt: z.coerce.date(),
 }) satisfies z.ZodType<UsageRecord, unknown>;

@@ -13,6 +13,7 @@ import type { Deployment, ResolvedModel } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
 import type { GatewayError } from "./errors.ts";
 import type { CallCache } from "./steps/cache.ts";
+import type { CallGuardrailState } from "./steps/guardrails.ts";
 import type { CallerAnnotations } from "./steps/request-context.ts";
 
 /** One try of one deployment, as data: what the attempts header, logs and usage report. */
@@ -58,6 +59,8 @@ export interface CallContext {
   route: ResolvedModel | null;
   /** The response cache: what the request asked for and the entry that answered it, if any. */
   cache: CallCache;
+  /** The guardrails of the call and what they decided; null when no policy applies. */
+  guardrails: CallGuardrailState | null;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -90,6 +93,7 @@ export function newCallContext(init: {
     prices: null,
     route: null,
     cache: { directive: null, key: null, hit: null },
+    guardrails: null,
     attempts: [],
     served: null,
     usage: () => null,

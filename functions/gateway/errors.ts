@@ -18,6 +18,7 @@ export type GatewayErrorKind =
   | "route_not_found"
   | "method_not_allowed"
   | "budget_exceeded"
+  | "guardrail_blocked"
   | "model_price_unknown"
   | "rate_limited"
   | "upstream_error"
@@ -64,6 +65,8 @@ const SHAPES: Record<GatewayErrorKind, KindShape> = {
     type: "invalid_request_error",
     code: "model_price_unknown",
   },
+  // A content guardrail refused the prompt (or the answer): the same request will be refused again.
+  guardrail_blocked: { status: 400, type: "invalid_request_error", code: "guardrail_blocked" },
   rate_limited: { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded" },
   upstream_error: { status: 502, type: "api_error", code: "upstream_error" },
   upstream_timeout: { status: 504, type: "api_error", code: "upstream_timeout" },

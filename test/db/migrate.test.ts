@@ -57,6 +57,8 @@ describe("migrateDatabase", () => {
       "audit_events",
       "budgets",
       "delegation_grants",
+      "guardrail_events",
+      "guardrail_policies",
       "model_deployments",
       "model_prices",
       "model_routes",

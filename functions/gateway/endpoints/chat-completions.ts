@@ -11,6 +11,7 @@ import { authenticate } from "../steps/authenticate.ts";
 import { authorizeModel } from "../steps/authorize.ts";
 import { lookupCache, readCacheDirective } from "../steps/cache.ts";
 import { callWithFallback } from "../steps/call-provider.ts";
+import { guardInput, guardOutput, withGuardrailsHeader } from "../steps/guardrails.ts";
 import { reserveLimits } from "../steps/limits.ts";
 import { parseChatRequest } from "../steps/parse-chat.ts";
 import { readJsonBody } from "../steps/read-body.ts";
@@ -35,12 +36,13 @@ export const chatCompletions: EndpointSpec = {
     // 4. limits: rate limits, concurrency and budget holds, one Redis round trip
     const estimate = estimateChatCall(chat, deployments);
     await reserveLimits(call, estimate);
-    // 5. input guardrails: later issue
+    // 5. input guardrails: flag, redact (the provider sees placeholders) or block
+    await guardInput(call, chat);
     // 6. response cache: a stored answer ends the call here, with no provider call
     const cached = await lookupCache(call, chat);
-    if (cached) return answerFromCache(call, cached, chat);
-    // 7b–8. provider call with fallback · 9. output guardrails: later issue
+    if (cached) return withGuardrailsHeader(call, answerFromCache(call, cached, chat));
+    // 7b–8. provider call with fallback · 9. output guardrails (restore, flag, redact, block)
     const outcome = await callWithFallback(call, orderDeployments(call, estimate.worstUsage), chat);
-    return answerChat(call, outcome);
+    return withGuardrailsHeader(call, answerChat(call, guardOutput(call, outcome)));
   },
 };

@@ -11,6 +11,7 @@ import type { Usage } from "../../providers/types.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
 import type { CallContext, CallEnd } from "../call-context.ts";
 import { costOfCall, priceOfCall } from "../pricing.ts";
+import { guardrailsOfUsage } from "./guardrails.ts";
 
 /** Client closed the connection before the answer was complete (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -122,6 +123,7 @@ export function usageRecordOf(
     latencyMs: Math.max(0, Math.round(finishedAt - call.startedAt)),
     traceId: call.annotations.traceId,
     metadata: call.annotations.metadata,
+    guardrails: guardrailsOfUsage(call),
     createdAt: new Date(call.startedAt),
   };
 }
