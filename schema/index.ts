@@ -12,5 +12,7 @@ import "./types/model-price.ts";
 import "./types/usage.ts";
 import "./types/viewer.ts";
 import "./types/webhook.ts";
+import "./types/agent.ts";
+import "./types/delegation-grant.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
