@@ -51,7 +51,7 @@ export interface GrantInput {
   fromAgentId: string;
   toAgentId: string;
   parentGrantId?: string;
-  models?: string[];
+  models?: readonly string[];
   maxSpendUsd: string;
   expiresAt?: string;
   maxDepth?: number;
