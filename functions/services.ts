@@ -14,6 +14,7 @@ import {
 } from "./auth/virtual-keys.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import { type Config, ConfigError } from "./config.ts";
+import { createGrantResolver, type GrantResolver } from "./delegation/grant-resolver.ts";
 import {
   createGuardrailPolicyCache,
   type GuardrailPolicyCache,
@@ -47,6 +48,8 @@ export interface Services {
   masterKeyHash: string;
   background: BackgroundTasks;
   virtualKeys: VirtualKeyAuthenticator;
+  /** Delegation grant tokens → their chains (cached briefly) and revocation publishing. */
+  grants: GrantResolver;
   models: ModelDirectory;
   /** Rate limits and budgets: rules per org (cached) and their counters in Redis. */
   limits: {
@@ -207,6 +210,13 @@ export async function startServices(config: Config, options: StartOptions = {}):
     masterKeyHash: await keyring.hashSecret(secrets.masterKey),
     background,
     virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring, now: clock }),
+    grants: createGrantResolver({
+      db: sql.db,
+      redis: redis.redis,
+      keyring,
+      namespace: config.redisNamespace,
+      now: clock,
+    }),
     models: createModelDirectory({ db: sql.db, keyring, config }),
     limits,
     usage,

@@ -13,5 +13,7 @@ import "./types/usage.ts";
 import "./types/viewer.ts";
 import "./types/webhook.ts";
 import "./types/guardrail-policy.ts";
+import "./types/agent.ts";
+import "./types/delegation-grant.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -22,6 +22,8 @@ export const auditEvents = pgTable(
     targetId: text("target_id"),
     data: jsonObject("data"),
     delegationChain: uuid("delegation_chain").array(),
+    /** Grant ids root → leaf when the event happened under (or to) a delegation grant. */
+    grantChain: uuid("grant_chain").array(),
     requestId: text("request_id"),
     createdAt: createdAt(),
     prevHash: text("prev_hash").notNull(),

@@ -18,6 +18,8 @@ export const usageRecords = pgTable(
     grantId: uuid("grant_id"),
     /** Agent ids root → grantee when the call ran under a delegation grant. */
     delegationChain: uuid("delegation_chain").array(),
+    /** Grant ids root → leaf (grantId is the leaf): a grant's spend includes all below it. */
+    grantChain: uuid("grant_chain").array(),
     endpoint: text("endpoint").notNull(),
     provider: text("provider").notNull(),
     model: text("model").notNull(),

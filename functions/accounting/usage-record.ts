@@ -8,7 +8,10 @@ export interface UsageRecord {
   keyId: string | null;
   agentId: string | null;
   grantId: string | null;
+  /** Agent ids root grantor → the calling agent, when the call ran under a delegation grant. */
   delegationChain: string[] | null;
+  /** Grant ids root → leaf (the leaf is grantId); absent in records parked before it existed. */
+  grantChain?: string[] | null;
   endpoint: string;
   provider: string;
   model: string;
@@ -55,6 +58,7 @@ export const parkedUsageRecordSchema = z.object({
   agentId: z.string().nullable(),
   grantId: z.string().nullable(),
   delegationChain: z.array(z.string()).nullable(),
+  grantChain: z.array(z.string()).nullable().default(null),
   endpoint: z.string(),
   provider: z.string(),
   model: z.string(),

@@ -30,6 +30,8 @@ export interface AuditEventInput {
   /** JSON-safe details; stored (and hashed) as their JSON form. */
   data?: Record<string, unknown>;
   delegationChain?: string[] | null;
+  /** Grant ids root → leaf, when the event happened under or to a delegation grant. */
+  grantChain?: string[] | null;
   requestId?: string | null;
   /** When it happened (default: now). Kept to the millisecond. */
   createdAt?: Date;
@@ -55,6 +57,7 @@ export async function appendAuditEvent(
     // Hash what jsonb will give back: the JSON form (Dates become strings, undefined goes).
     data: jsonForm(event.data ?? {}),
     delegationChain: event.delegationChain?.map((id) => id.toLowerCase()) ?? null,
+    grantChain: event.grantChain?.map((id) => id.toLowerCase()) ?? null,
     requestId: event.requestId ?? null,
     // Postgres keeps microseconds; a JS Date has milliseconds, so the stored instant reads back
     // exactly as hashed.

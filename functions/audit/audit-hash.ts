@@ -14,6 +14,8 @@
  * - `id`, `org_id` and the `delegation_chain` uuids in lowercase, as Postgres prints them;
  * - `created_at` as ISO 8601 in UTC with milliseconds (`2026-01-02T03:04:05.678Z`), which is all
  *   the precision the writer gives it;
+ * - `grant_chain` (delegation grant ids root → leaf, lowercase) is a key only when the row has
+ *   one: rows written before the column existed hash exactly as they did;
  * - `prev_hash` is the previous row's `hash` in the same chain (one chain per org, one for
  *   org_id null), or GENESIS_HASH for the chain's first row (seq 1).
  *
@@ -37,6 +39,8 @@ export interface AuditContent {
   targetId: string | null;
   data: Record<string, unknown>;
   delegationChain: string[] | null;
+  /** Absent or null: not under a grant (and not part of the hashed text). */
+  grantChain?: string[] | null;
   requestId: string | null;
   createdAt: Date;
   prevHash: string;
@@ -55,6 +59,7 @@ export function canonicalAuditText(row: AuditContent): string {
     target_id: row.targetId,
     data: row.data,
     delegation_chain: row.delegationChain?.map((id) => id.toLowerCase()) ?? null,
+    ...(row.grantChain ? { grant_chain: row.grantChain.map((id) => id.toLowerCase()) } : {}),
     request_id: row.requestId,
     created_at: row.createdAt.toISOString(),
     prev_hash: row.prevHash,

@@ -14,6 +14,10 @@ export type GatewayErrorKind =
   | "key_revoked"
   | "key_expired"
   | "model_not_allowed"
+  | "invalid_grant"
+  | "grant_not_held"
+  | "grant_revoked"
+  | "grant_expired"
   | "model_not_found"
   | "route_not_found"
   | "method_not_allowed"
@@ -48,6 +52,11 @@ const SHAPES: Record<GatewayErrorKind, KindShape> = {
   key_revoked: { status: 401, type: "authentication_error", code: "key_revoked" },
   key_expired: { status: 401, type: "authentication_error", code: "key_expired" },
   model_not_allowed: { status: 403, type: "permission_error", code: "model_not_allowed" },
+  // Delegation grants (x-switchyard-grant): the key is fine, the borrowed authority is not.
+  invalid_grant: { status: 403, type: "permission_error", code: "invalid_grant" },
+  grant_not_held: { status: 403, type: "permission_error", code: "grant_not_held" },
+  grant_revoked: { status: 403, type: "permission_error", code: "grant_revoked" },
+  grant_expired: { status: 403, type: "permission_error", code: "grant_expired" },
   model_not_found: { status: 404, type: "invalid_request_error", code: "model_not_found" },
   route_not_found: { status: 404, type: "invalid_request_error", code: "not_found" },
   method_not_allowed: {

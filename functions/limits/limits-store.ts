@@ -5,7 +5,7 @@
 import type { Redis } from "@upstash/redis";
 import { RESERVE_SCRIPT, SEED_SCRIPT, SETTLE_SCRIPT } from "./lua.ts";
 import type { BudgetRule, LimitPlan, RateLimitRule } from "./plan.ts";
-import { rateCounterKey } from "./plan.ts";
+import { grantRevokedKey, rateCounterKey } from "./plan.ts";
 import { WINDOW_SPECS } from "./windows.ts";
 
 const MINUTE = 60_000;
@@ -32,6 +32,8 @@ export type ReserveOutcome =
       budgets: Array<{ rule: BudgetRule; leftNanoUsd: number }>;
     }
   | { kind: "stale" }
+  /** A delegation grant of the call's chain was revoked (marker written by the revocation). */
+  | { kind: "grant_revoked"; grantId: string }
   | { kind: "unseeded"; budgets: BudgetRule[] }
   | {
       kind: "rate_limited";
@@ -119,6 +121,7 @@ export function createLimitsStore(options: LimitsStoreOptions): LimitsStore {
           String(plan.holdNanoUsd),
         );
       }
+      for (const grantId of plan.grantIds ?? []) keys.push(key(grantRevokedKey(grantId)));
       return readReserveAnswer(await reserveScript.exec(keys, args), plan);
     },
 
@@ -175,6 +178,11 @@ function readReserveAnswer(answer: unknown[], plan: LimitPlan): ReserveOutcome {
   switch (status) {
     case "stale":
       return { kind: "stale" };
+    case "revoked": {
+      const grantId = plan.grantIds?.[Number(rest[0]) - 1];
+      if (!grantId) break;
+      return { kind: "grant_revoked", grantId };
+    }
     case "seed":
       return {
         kind: "unseeded",

@@ -75,12 +75,14 @@ end
 
 /**
  * KEYS: version, then 5 per rate check (requests now/previous minute, tokens now/previous
- * minute, concurrency leases), then 2 per budget (state, holds).
+ * minute, concurrency leases), then 2 per budget (state, holds), then one revocation marker per
+ * delegation grant the call runs under (present = revoked).
  * ARGV: now, request id, expected version, lease ms, hold ms, #rates, #budgets, then per rate
  * (rpm, tpm, max concurrency, tokens; 0 = no limit), then per budget (limit, window ms,
  * bucket ms, amount to hold).
  * Answers: {'ok', per rate: requests left, tokens left, ms to reset; per budget: nano-USD left}
- *  | {'stale', version} | {'seed', budget indexes...} | {'rate', index, 'requests'|'tokens'|
+ *  | {'stale', version} | {'revoked', grant index} | {'seed', budget indexes...}
+ *  | {'rate', index, 'requests'|'tokens'|
  *  'concurrency', retry after ms} | {'budget', index, nano-USD left}.
  * Nothing is written unless every check passes (rolling and purging are upkeep, not writes
  * anyone could observe as a decision).
@@ -95,6 +97,12 @@ local budgets = tonumber(ARGV[7])
 
 local version = redis.call('GET', KEYS[1]) or ''
 if version ~= ARGV[3] then return {'stale', version} end
+
+-- A revoked grant anywhere in the chain refuses the call, on every instance, from the next call.
+local first_revocation = 2 + rates * 5 + budgets * 2
+for k = first_revocation, #KEYS do
+  if redis.call('EXISTS', KEYS[k]) == 1 then return {'revoked', k - first_revocation + 1} end
+end
 
 local minute = 60000
 local elapsed = now % minute

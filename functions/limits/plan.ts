@@ -51,15 +51,35 @@ export interface LimitPlan {
   tokens: number;
   /** Worst-case cost in nano-USD: held against every budget until the call settles. */
   holdNanoUsd: number;
+  /** Delegation grants the call runs under (root → leaf): the reserve refuses if one is revoked. */
+  grantIds?: string[];
 }
 
-/** The scopes a principal spends under, most specific first. */
+/**
+ * The scopes a principal spends under, most specific first. Under a delegation grant the spend is
+ * also carried up the chain: every grant (leaf → root), the root agent who lent the authority,
+ * and its team. Intermediate agents are not charged: what they lent is bounded by their grants.
+ */
 export function scopesOf(principal: Principal): Array<{ scope: LimitScope; id: string }> {
   const scopes: Array<{ scope: LimitScope; id: string }> = [{ scope: "KEY", id: principal.keyId }];
   if (principal.agentId) scopes.push({ scope: "AGENT", id: principal.agentId });
   if (principal.teamId) scopes.push({ scope: "TEAM", id: principal.teamId });
+  const chain = principal.delegation;
+  if (chain) {
+    for (const grantId of [...chain.grantIds].reverse())
+      scopes.push({ scope: "GRANT", id: grantId });
+    scopes.push({ scope: "AGENT", id: chain.rootAgentId });
+    if (chain.rootTeamId) scopes.push({ scope: "TEAM", id: chain.rootTeamId });
+  }
   scopes.push({ scope: "ORG", id: principal.orgId });
-  return scopes;
+  return scopes.filter(
+    (scope, i) => scopes.findIndex((s) => s.scope === scope.scope && s.id === scope.id) === i,
+  );
+}
+
+/** Redis key (before the namespace) that marks a grant revoked; see delegation/grant-resolver.ts. */
+export function grantRevokedKey(grantId: string): string {
+  return `grant:revoked:${grantId}`;
 }
 
 export function planLimits(
@@ -87,16 +107,45 @@ export function planLimits(
   for (const rule of limits.rateLimits) {
     if (inChain(rule) && (rule.model === null || rule.model === call.model)) rates.push(rule);
   }
+  const budgets = limits.budgets.filter(inChain);
+  // A grant's own RPM and cap live on the grant: its cap is a TOTAL budget on scope GRANT,
+  // reserved in the same script as every other budget, so concurrent calls cannot overspend it.
+  for (const grant of principal.delegation?.grants ?? []) {
+    if (grant.rpm) {
+      rates.push({
+        id: null,
+        scope: "GRANT",
+        scopeId: grant.id,
+        model: null,
+        rpm: grant.rpm,
+        tpm: null,
+        maxConcurrency: null,
+      });
+    }
+    budgets.push({
+      id: grant.id,
+      orgId: principal.orgId,
+      scope: "GRANT",
+      scopeId: grant.id,
+      limitNanoUsd: grant.maxSpendNanoUsd,
+      window: "TOTAL",
+      alertThresholds: [],
+    });
+  }
   return {
     orgId: principal.orgId,
     rates,
-    budgets: limits.budgets.filter(inChain),
+    budgets,
     tokens: call.tokens,
     holdNanoUsd: call.holdNanoUsd,
+    grantIds: principal.delegation?.grantIds ?? [],
   };
 }
 
-/** Where a rule's counters live: each rule counts on its own, so rules never share a window. */
+/**
+ * Where a rule's counters live: each rule counts on its own, so rules never share a window. Rules
+ * without an id are the limits a key or a grant carries itself (`rl:key:<id>`, `rl:grant:<id>`).
+ */
 export function rateCounterKey(rule: RateLimitRule): string {
-  return rule.id === null ? `rl:key:${rule.scopeId}` : `rl:rule:${rule.id}`;
+  return rule.id === null ? `rl:${rule.scope.toLowerCase()}:${rule.scopeId}` : `rl:rule:${rule.id}`;
 }

@@ -4,19 +4,33 @@
  * bucket by bucket, before the budget decides anything. Cold path only: a warm budget never
  * reads SQL.
  */
-import { and, eq, gte, type SQL, sql } from "drizzle-orm";
+import { and, arrayContains, eq, gte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { usageRecords } from "../../db/schema/index.ts";
 import type { BudgetRule, LimitScope } from "./plan.ts";
 import { firstCountedBucket, WINDOW_SPECS } from "./windows.ts";
 
-const SCOPE_COLUMNS: Record<LimitScope, typeof usageRecords.orgId | typeof usageRecords.teamId> = {
-  ORG: usageRecords.orgId,
-  TEAM: usageRecords.teamId,
-  KEY: usageRecords.keyId,
-  AGENT: usageRecords.agentId,
-  GRANT: usageRecords.grantId,
-};
+/**
+ * The records a scope's budget counts. Spend under a delegation grant counts against every grant
+ * of its chain and against the root agent who lent the authority (DESIGN.md, "Delegation grants").
+ */
+function scopeCondition(scope: LimitScope, scopeId: string): SQL | undefined {
+  switch (scope) {
+    case "ORG":
+      return eq(usageRecords.orgId, scopeId);
+    case "TEAM":
+      return eq(usageRecords.teamId, scopeId);
+    case "KEY":
+      return eq(usageRecords.keyId, scopeId);
+    case "AGENT":
+      return or(
+        eq(usageRecords.agentId, scopeId),
+        sql`${usageRecords.delegationChain}[1] = ${scopeId}::uuid`,
+      );
+    case "GRANT":
+      return arrayContains(usageRecords.grantChain, [scopeId]);
+  }
+}
 
 export interface SpendBucket {
   start: number;
@@ -30,10 +44,9 @@ export async function spendInWindow(
   now: number,
 ): Promise<SpendBucket[]> {
   const spec = WINDOW_SPECS[rule.window];
-  const conditions: SQL[] = [
-    eq(usageRecords.orgId, rule.orgId),
-    eq(SCOPE_COLUMNS[rule.scope], rule.scopeId),
-  ];
+  const conditions: SQL[] = [eq(usageRecords.orgId, rule.orgId)];
+  const scoped = scopeCondition(rule.scope, rule.scopeId);
+  if (scoped) conditions.push(scoped);
   if (spec.windowMs > 0) {
     const from = new Date(firstCountedBucket(spec, now));
     conditions.push(gte(usageRecords.createdAt, from));

@@ -3,7 +3,7 @@
  * Money leaves the database as USD (nano-USD / 1e9); token sums are Floats because a busy org
  * passes GraphQL's 32-bit Int within a day.
  */
-import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, arrayContains, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { usageRecords } from "../../db/schema/index.ts";
 import { builder } from "../builder.ts";
 import { badInput } from "../errors.ts";
@@ -63,6 +63,9 @@ const UsageFilter = builder.inputType("UsageFilter", {
     teamId: f.globalID(),
     keyId: f.globalID(),
     agentId: f.globalID(),
+    grantId: f.globalID({
+      description: "Calls under this delegation grant or any grant below it.",
+    }),
     model: f.string(),
   }),
 });
@@ -96,6 +99,8 @@ builder.queryField("usage", (t) =>
       if (filter.teamId) conditions.push(eq(usageRecords.teamId, filter.teamId.id));
       if (filter.keyId) conditions.push(eq(usageRecords.keyId, filter.keyId.id));
       if (filter.agentId) conditions.push(eq(usageRecords.agentId, filter.agentId.id));
+      if (filter.grantId)
+        conditions.push(arrayContains(usageRecords.grantChain, [filter.grantId.id]));
       if (filter.model) conditions.push(eq(usageRecords.model, filter.model));
 
       // The unit comes from a two-value enum, never from the client's text, so sql.raw is safe.

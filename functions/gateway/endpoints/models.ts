@@ -5,7 +5,7 @@
  */
 import type { EndpointSpec } from "../pipeline.ts";
 import { authenticate } from "../steps/authenticate.ts";
-import { modelAllowed } from "../steps/authorize.ts";
+import { principalAllows } from "../steps/authorize.ts";
 
 export const listModels: EndpointSpec = {
   endpoint: "/v1/models",
@@ -13,7 +13,7 @@ export const listModels: EndpointSpec = {
   async stages(call) {
     const principal = await authenticate(call);
     const available = await call.services.models.listModels(principal.orgId);
-    const names = available.filter((name) => modelAllowed(principal.models, name));
+    const names = available.filter((name) => principalAllows(principal, name));
     return Response.json({
       object: "list",
       data: names.map((id) => ({

@@ -60,6 +60,9 @@ export async function reserveLimits(call: CallContext, initial: CallEstimate): P
         }
         break;
       }
+      case "grant_revoked":
+        call.services.grants.forgetAll();
+        throw new GatewayError("grant_revoked", "This delegation grant has been revoked.");
       case "unseeded":
         for (const rule of outcome.budgets) {
           const buckets = await spendInWindow(call.services.sql.db, rule, now);

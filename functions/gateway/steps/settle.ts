@@ -6,6 +6,7 @@
  */
 import type { UsageRecord } from "../../accounting/usage-record.ts";
 import type { Principal } from "../../auth/principal.ts";
+import { auditGrantDenial } from "../../delegation/grant-audit.ts";
 import type { Reservation } from "../../limits/limits-store.ts";
 import type { Usage } from "../../providers/types.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
@@ -22,6 +23,15 @@ export function settleCall(call: CallContext): void {
   call.services.observer.callSettled(call);
   if (call.reservation) settleLimits(call, call.reservation);
   if (!call.metered || call.principal === null) return;
+  const chain = call.principal.delegation;
+  if (chain && call.end?.kind === "failed") {
+    const { principal } = call;
+    auditGrantDenial(
+      call.services,
+      { ...principal, chain, requestId: call.requestId },
+      { code: call.end.error.code, status: call.end.error.status, model: call.requestedModel },
+    );
+  }
   const record = usageRecordOf(call, call.principal, call.services.clock());
   call.services.background.run("usage record", () => call.services.usage.record(record));
 }
@@ -100,8 +110,9 @@ export function usageRecordOf(
     teamId: principal.teamId,
     keyId: principal.keyId,
     agentId: principal.agentId,
-    grantId: null,
-    delegationChain: null,
+    grantId: principal.delegation?.grantIds.at(-1) ?? null,
+    delegationChain: principal.delegation?.agentIds ?? null,
+    grantChain: principal.delegation?.grantIds ?? null,
     endpoint: call.endpoint,
     // A cache hit names the deployment whose answer was replayed; it used no tokens and cost 0.
     provider: deployment?.providerName ?? call.cache.hit?.provider ?? "",
