@@ -9,7 +9,12 @@ import { cronResponse } from "./cron/cron-route.ts";
 import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
 import { messages } from "./gateway/endpoints/messages.ts";
 import { listModels } from "./gateway/endpoints/models.ts";
-import { GatewayError, openAIErrorResponse, toGatewayError } from "./gateway/errors.ts";
+import {
+  anthropicErrorResponse,
+  GatewayError,
+  openAIErrorResponse,
+  toGatewayError,
+} from "./gateway/errors.ts";
 import { runEndpoint } from "./gateway/pipeline.ts";
 import { newRequestId } from "./gateway/request-id.ts";
 import { healthResponse, readinessResponse } from "./health.ts";
@@ -65,6 +70,12 @@ export function createApp(services: Services): App {
   );
   app.get("/v1/models", (c) => runEndpoint(listModels, c.req.raw, services, c.get("requestId")));
   app.post("/v1/messages", (c) => runEndpoint(messages, c.req.raw, services, c.get("requestId")));
+  app.all("/v1/messages", (c) =>
+    anthropicErrorResponse(
+      new GatewayError("method_not_allowed", "Use POST for /v1/messages"),
+      new Headers({ "x-request-id": c.get("requestId") }),
+    ),
+  );
   app.post("/v1/responses", () => {
     throw new GatewayError(
       "not_implemented",

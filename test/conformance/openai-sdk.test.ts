@@ -106,3 +106,41 @@ describe.each(TARGETS)("openai SDK → $name", (target) => {
     }
   });
 });
+
+describe("openai SDK: parameters the gateway does not model", () => {
+  it("passes n and unknown fields through to an OpenAI-compatible upstream", async () => {
+    conformance.upstream.script({ kind: "complete" });
+    await client.chat.completions.create({
+      model: "upstream/gpt-4o-mini",
+      messages: [{ role: "user", content: "x" }],
+      n: 2,
+      // A field newer than the gateway's schema, as a client on a newer SDK would send it.
+      ...({ prediction_mode: "fast", top_k: 20 } as Record<string, unknown>),
+    });
+    expect(conformance.upstream.requests.at(-1)?.body).toMatchObject({
+      n: 2,
+      prediction_mode: "fast",
+      top_k: 20,
+    });
+  });
+
+  it("answers n choices from mock/echo", async () => {
+    const completion = await client.chat.completions.create({
+      model: "mock/echo",
+      messages: [{ role: "user", content: "twice" }],
+      n: 2,
+    });
+    expect(completion.choices.map((choice) => choice.message.content)).toEqual([
+      "Echo: twice",
+      "Echo: twice",
+    ]);
+  });
+
+  it("refuses n outside 1..128 with a 400 naming the parameter", async () => {
+    const failure = await client.chat.completions
+      .create({ model: "mock/echo", messages: [{ role: "user", content: "x" }], n: 0 })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((failure as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("n");
+  });
+});

@@ -15,6 +15,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from "../../support/gateway.ts";
+import { streamText } from "../../support/stream-text.ts";
 import { parseSseEvents } from "./sse-events.ts";
 
 let gateway: TestGateway;
@@ -225,6 +226,51 @@ describe("POST /v1/messages answers in Anthropic's shape", () => {
     });
   });
 
+  it("relays each event as the upstream sends it, not after the whole answer", async () => {
+    upstream.script({ kind: "stream", deltas: ["one", " two", " three"], holdAfter: 2 });
+    const response = await postMessages({
+      model: "upstream/gpt-4o-mini",
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: "user", content: "count" }],
+    });
+    const text = streamText(response);
+    expect(await text.until('"one"')).not.toContain("three");
+    upstream.release();
+    const events = parseSseEvents(await text.rest());
+    expect(events.at(-1)?.event).toBe("message_stop");
+  });
+
+  it("closes the upstream and records 499 when the client goes away mid-stream", async () => {
+    upstream.script(
+      { kind: "stream", deltas: ["partial", " never"], holdAfter: 2 },
+      { kind: "complete" },
+    );
+    const client = new AbortController();
+    const response = await gateway.call(
+      "/v1/messages",
+      {
+        model: "upstream/gpt-4o-mini",
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
+      },
+      key.secret,
+      {},
+      client.signal,
+    );
+    const { reader, until } = streamText(response);
+    await until('"partial"');
+    const waiting = reader.read();
+    client.abort(new Error("client disconnected"));
+    await reader.cancel();
+    expect((await waiting).done).toBe(true);
+    expect(await upstream.requests.at(-1)?.closed).toEqual({ aborted: true });
+    upstream.release();
+    const record = await usageRecordOf(response.headers.get("x-request-id"));
+    expect(record).toMatchObject({ endpoint: "/v1/messages", status: 499, stream: true });
+  });
+
   it("ends a stream broken by a malformed upstream chunk with an Anthropic error event", async () => {
     upstream.script({ kind: "stream", malformedAfter: 2 });
     const response = await postMessages({
@@ -274,6 +320,11 @@ describe("POST /v1/messages errors in Anthropic's shape", () => {
       message: body.error.message as string,
     };
   }
+
+  it("405 invalid_request_error for a method other than POST", async () => {
+    const response = await gateway.app.fetch(new Request("http://switchyard.test/v1/messages"));
+    expect(await errorOf(response)).toMatchObject({ status: 405, type: "invalid_request_error" });
+  });
 
   it("401 authentication_error for a missing or unknown key", async () => {
     const missing = await gateway.app.fetch(
