@@ -8,6 +8,7 @@ import { migrateDatabase } from "../db/migrate.ts";
 import { createRedis, type RedisHandle } from "../db/redis.ts";
 import { createUsageRecorder, type UsageRecorder } from "./accounting/usage-recorder.ts";
 import { type Alerts, createAlerts } from "./alerts/alerts.ts";
+import { resolveCheckpointSigner, type SignerResolution } from "./audit/checkpoint-signer.ts";
 import {
   createVirtualKeyAuthenticator,
   type VirtualKeyAuthenticator,
@@ -55,6 +56,8 @@ export interface Services {
   usage: UsageRecorder;
   /** Budget threshold crossings: audit events and signed webhooks, off the response path. */
   alerts: Alerts;
+  /** The Ed25519 key that signs audit checkpoints, resolved on first use. */
+  auditSigner(): Promise<SignerResolution>;
   /** Outbound HTTP to providers; tests and benchmarks may pass their own. */
   fetch: typeof fetch;
   resolveHost: ResolveHost;
@@ -198,6 +201,13 @@ export async function startServices(config: Config, options: StartOptions = {}):
     models: createModelDirectory({ db: sql.db, keyring, config }),
     limits,
     usage,
+    auditSigner: memoize(() =>
+      resolveCheckpointSigner({
+        signingKey: config.auditSigningKey,
+        production: config.production,
+        dataDir: config.dataDir,
+      }),
+    ),
     alerts: createAlerts({
       db: sql.db,
       keyring,
@@ -217,5 +227,16 @@ export async function startServices(config: Config, options: StartOptions = {}):
       await background.drain();
       await Promise.allSettled([sql.close(), redis.close()]);
     },
+  };
+}
+
+function memoize<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = null;
+      throw error;
+    });
+    return made;
   };
 }

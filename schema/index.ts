@@ -14,5 +14,6 @@ import "./types/viewer.ts";
 import "./types/webhook.ts";
 import "./types/agent.ts";
 import "./types/delegation-grant.ts";
+import "./types/audit-checkpoint.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
