@@ -27,6 +27,8 @@ export interface Config {
   redisUrl: string | undefined;
   masterKey: string | undefined;
   encryptionKey: string | undefined;
+  /** Ed25519 private key (PKCS#8, PEM or base64 DER) that signs audit checkpoints. */
+  auditSigningKey: string | undefined;
   allowPrivateUpstreams: boolean;
   maxBodyBytes: number;
   /** Whether /graphql answers introspection and serves GraphiQL (default: outside production). */
@@ -140,6 +142,7 @@ const envSchema = z.object({
   REDIS_URL: optionalString,
   MASTER_KEY: optionalString,
   ENCRYPTION_KEY: optionalString,
+  SWITCHYARD_AUDIT_SIGNING_KEY: optionalString,
   SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: z.enum(["true", "false"]).optional(),
   SWITCHYARD_GRAPHQL_INTROSPECTION: z.enum(["true", "false"]).optional(),
   SWITCHYARD_CORS_ORIGINS: originList,
@@ -198,6 +201,7 @@ export function loadConfig(env: Env): Config {
     redisUrl: e.REDIS_URL,
     masterKey: e.MASTER_KEY,
     encryptionKey: e.ENCRYPTION_KEY,
+    auditSigningKey: e.SWITCHYARD_AUDIT_SIGNING_KEY,
     // Outside production a laptop's Ollama or a fake upstream on 127.0.0.1 must be reachable.
     allowPrivateUpstreams: e.SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS
       ? e.SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS === "true"

@@ -8,6 +8,7 @@ import { migrateDatabase } from "../db/migrate.ts";
 import { createRedis, type RedisHandle } from "../db/redis.ts";
 import { createUsageRecorder, type UsageRecorder } from "./accounting/usage-recorder.ts";
 import { type Alerts, createAlerts } from "./alerts/alerts.ts";
+import { resolveCheckpointSigner, type SignerResolution } from "./audit/checkpoint-signer.ts";
 import {
   createVirtualKeyAuthenticator,
   type VirtualKeyAuthenticator,
@@ -65,6 +66,8 @@ export interface Services {
   alerts: Alerts;
   /** Per settled call: the request log line, metrics and (with OTLP configured) a trace. */
   observer: CallObserver;
+  /** The Ed25519 key that signs audit checkpoints, resolved on first use. */
+  auditSigner(): Promise<SignerResolution>;
   /** Outbound HTTP to providers; tests and benchmarks may pass their own. */
   fetch: typeof fetch;
   resolveHost: ResolveHost;
@@ -221,6 +224,13 @@ export async function startServices(config: Config, options: StartOptions = {}):
     limits,
     usage,
     guardrails: createGuardrailPolicyCache(sql.db),
+    auditSigner: memoize(() =>
+      resolveCheckpointSigner({
+        signingKey: config.auditSigningKey,
+        production: config.production,
+        dataDir: config.dataDir,
+      }),
+    ),
     alerts: createAlerts({
       db: sql.db,
       keyring,
@@ -242,5 +252,16 @@ export async function startServices(config: Config, options: StartOptions = {}):
       await observer.tracer.shutdown().catch(() => {});
       await Promise.allSettled([sql.close(), redis.close()]);
     },
+  };
+}
+
+function memoize<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = null;
+      throw error;
+    });
+    return made;
   };
 }

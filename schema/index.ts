@@ -15,5 +15,6 @@ import "./types/webhook.ts";
 import "./types/guardrail-policy.ts";
 import "./types/agent.ts";
 import "./types/delegation-grant.ts";
+import "./types/audit-checkpoint.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -120,7 +120,7 @@ describe("a call under a delegation grant", () => {
 
   it("answers 402 once the grant's cap is spent, while A still has budget", async () => {
     const { a, b, ab } = await threeAgents({ maxSpendUsd: "0.00002" });
-    await first.admin(
+    const { setBudget } = await first.admin<{ setBudget: { budget: { id: string } } }>(
       `mutation ($id: ID!) { setBudget(input: { scope: AGENT, scopeId: $id, limitUsd: "5", window: "1d" }) { budget { id } } }`,
       { id: a.id },
     );
@@ -138,6 +138,19 @@ describe("a call under a delegation grant", () => {
       .from(usageRecords)
       .where(and(eq(usageRecords.grantId, rawId(ab.id)), eq(usageRecords.status, 402)));
     expect(refused.map((row) => row.refusedBy)).toEqual([`budget:${rawId(ab.id)}`]);
+    // What B spent under the grant was carried up to A's own budget, cent for cent.
+    const spentUnderGrant = await first.services.sql.db
+      .select({ cost: usageRecords.costNanoUsd })
+      .from(usageRecords)
+      .where(eq(usageRecords.grantId, rawId(ab.id)));
+    const total = spentUnderGrant.reduce((sum, row) => sum + row.cost, 0);
+    expect(total).toBeGreaterThan(0);
+    const namespace = first.services.config.redisNamespace;
+    const spentByA = await first.services.redis.redis.hget<number>(
+      `${namespace}bud:${rawId(setBudget.budget.id)}`,
+      "spent",
+    );
+    expect(Number(spentByA)).toBe(total);
     // A itself is far from its own budget and still calls.
     expect((await callAs(first, a.key, null)).status).toBe(200);
   }, 60_000);

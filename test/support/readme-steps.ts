@@ -20,10 +20,11 @@ export type ReadmeStep =
 
 const MARKER = "<!-- quickstart-steps";
 
-export function readQuickstartSteps(readmePath: string): ReadmeStep[] {
+/** `marker` names another replayed block (e.g. the A2A walk-through); default: the quick start. */
+export function readQuickstartSteps(readmePath: string, marker = MARKER): ReadmeStep[] {
   const readme = readFileSync(readmePath, "utf8");
-  const start = readme.indexOf(MARKER);
-  if (start < 0) throw new Error(`README has no ${MARKER} block`);
+  const start = readme.indexOf(marker);
+  if (start < 0) throw new Error(`README has no ${marker} block`);
   const fence = readme.indexOf("```bash", start);
   const end = readme.indexOf("```", fence + 7);
   const lines = readme
