@@ -12,5 +12,6 @@ import "./types/model-price.ts";
 import "./types/usage.ts";
 import "./types/viewer.ts";
 import "./types/webhook.ts";
+import "./types/audit-event.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
