@@ -37,6 +37,11 @@ export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("Virtual
     metadata: t.expose("metadata", { type: "JSONObject" }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    lastUsedAt: t.expose("lastUsedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the key last authenticated a call, to within about a minute.",
+    }),
     team: t.field({
       type: Team,
       nullable: true,
