@@ -57,6 +57,12 @@ async function post(query: string, variables: Record<string, unknown>, token: st
   return { body, requestId: response.headers.get("x-request-id") };
 }
 
+function createdTeamId(body: { data?: Record<string, unknown> }): string {
+  const payload = body.data?.createTeam as { team: { id: string } } | undefined;
+  if (!payload) throw new Error(`createTeam failed: ${JSON.stringify(body)}`);
+  return payload.team.id;
+}
+
 describe("audit events of admin changes", () => {
   it("records actor, role, action, target, request id, client IP, before and after", async () => {
     const orgId = await createOrg(gateway, "audited");
@@ -66,7 +72,7 @@ describe("audit events of admin changes", () => {
       { orgId },
       ownerToken,
     );
-    const teamId = (body.data?.createTeam as { team: { id: string } }).team.id;
+    const teamId = createdTeamId(body);
     await post(
       `mutation ($id: ID!) { updateTeam(input: { id: $id, name: "green" }) { team { id } } }`,
       { id: teamId },
@@ -188,7 +194,7 @@ describe("auditEvents", () => {
       { orgId },
       owner,
     );
-    const teamId = rawId((body.data?.createTeam as { team: { id: string } }).team.id);
+    const teamId = rawId(createdTeamId(body));
     const byAction = await eventsOf(orgId, { action: "team.created" });
     expect(byAction.map((event) => event.targetId)).toEqual([teamId]);
     const actorId = byAction[0]?.actorId;
