@@ -212,7 +212,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     keyring,
     masterKeyHash: await keyring.hashSecret(secrets.masterKey),
     background,
-    virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring, now: clock }),
+    virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring, now: clock, background }),
     grants: createGrantResolver({
       db: sql.db,
       redis: redis.redis,

@@ -16,4 +16,6 @@ export interface GraphQLContext {
   requestId: string;
   /** The client's address as the platform reports it (first x-forwarded-for hop), for audit. */
   clientIp: string | null;
+  /** This request's DataLoaders by name (schema/loaders.ts). */
+  loaders: Map<string, unknown>;
 }

@@ -16,5 +16,6 @@ import "./types/guardrail-policy.ts";
 import "./types/agent.ts";
 import "./types/delegation-grant.ts";
 import "./types/audit-checkpoint.ts";
+import "./types/audit-event.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

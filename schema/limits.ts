@@ -32,11 +32,12 @@ export const DOCUMENT_LIMITS = {
   aliases: 30,
   directives: 20,
   /**
-   * graphql-armor's cost: 1 per scalar, 2 per object, times 1.5 per level; introspection exempt.
-   * A dashboard's whole-org query costs about 100; thirty aliased copies of
-   * `orgs { virtualKeys { …ten fields… } }` cost over 1000 and are refused.
+   * graphql-armor's cost: 1 per scalar, 2 per object, times 1.5 per level, times `first`/`last`
+   * of a connection; introspection exempt. A full page of 100 keys with each key's team and
+   * budgets costs about 7,500 (the largest page the admin API serves, MAX_PAGE_SIZE); two such
+   * pages in one document, or thirty aliased copies of a smaller one, are refused.
    */
-  cost: 1000,
+  cost: 10_000,
 } as const;
 
 export function documentLimitPlugins(): Plugin[] {

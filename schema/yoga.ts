@@ -60,6 +60,7 @@ export function createAdminServer(services: Services) {
       services,
       requestId,
       clientIp: clientIpOf(request.headers),
+      loaders: new Map(),
       viewer: await authenticate(request.headers),
     }),
   });

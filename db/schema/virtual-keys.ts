@@ -26,6 +26,8 @@ export const virtualKeys = pgTable(
     metadata: jsonObject("metadata"),
     createdAt: createdAt(),
     revokedAt: instant("revoked_at"),
+    /** Written lazily, at most about once a minute per key (functions/auth/virtual-keys.ts). */
+    lastUsedAt: instant("last_used_at"),
   },
   (t) => [index("virtual_keys_org_id_idx").on(t.orgId)],
 );

@@ -4,15 +4,18 @@
  * against the clock on every call, so a cached entry never outlives them; a revocation is seen at
  * once by the instance that made it and by others within CACHE_TTL_MS.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Database } from "../../db/client.ts";
 import { virtualKeySecrets, virtualKeys } from "../../db/schema/index.ts";
+import type { BackgroundTasks } from "../background.ts";
 import type { Keyring } from "../security/keyring.ts";
 import { isWellFormedToken, TOKEN_KINDS } from "../security/token-format.ts";
 import type { Principal } from "./principal.ts";
 
 const CACHE_TTL_MS = 30_000;
+/** `lastUsedAt` is written at most this often per key: it says "in use lately", not an audit. */
+export const KEY_LAST_USED_RESOLUTION_MS = 60_000;
 const NEGATIVE_CACHE_TTL_MS = 5_000;
 
 export type KeyAuthentication =
@@ -26,6 +29,8 @@ interface KeyRecord {
   keyExpiresAt: number | null;
   secretExpiresAt: number | null;
   revoked: boolean;
+  /** When lastUsedAt was last known to be written (from the row, then by this instance). */
+  lastUsedAt: number | null;
 }
 
 type CacheEntry = { found: true; record: KeyRecord } | { found: false };
@@ -42,8 +47,11 @@ export function createVirtualKeyAuthenticator(options: {
   db: Database;
   keyring: Keyring;
   now?: () => number;
+  /** Runs the lazy lastUsedAt write off the response path; absent, it is not recorded. */
+  background?: BackgroundTasks;
 }): VirtualKeyAuthenticator {
   const now = options.now ?? Date.now;
+  const noteUse = lastUsedRecorder(options.db, options.background);
   // The cache keeps time by the same clock as expiry checks, so both move together in tests.
   const cache = new LRUCache<string, CacheEntry>({
     max: 50_000,
@@ -79,6 +87,7 @@ export function createVirtualKeyAuthenticator(options: {
         keyExpiresAt: key.expiresAt?.getTime() ?? null,
         secretExpiresAt: row.secretExpiresAt?.getTime() ?? null,
         revoked: key.revokedAt !== null,
+        lastUsedAt: key.lastUsedAt?.getTime() ?? null,
       },
     };
   }
@@ -108,6 +117,7 @@ export function createVirtualKeyAuthenticator(options: {
       if (record.secretExpiresAt !== null && record.secretExpiresAt <= time) {
         return { ok: false, reason: "expired" };
       }
+      noteUse(record, time);
       return { ok: true, principal: record.principal };
     },
     forget(keyId) {
@@ -120,5 +130,32 @@ export function createVirtualKeyAuthenticator(options: {
         if (entry.found && entry.record.principal.orgId === orgId) cache.delete(hash);
       }
     },
+  };
+}
+
+/**
+ * Writes a key's `lastUsedAt` off the response path, only when the known value is older than
+ * the resolution: a warm key costs one UPDATE a minute, not one per call. The cached record
+ * remembers the write, so concurrent calls on one instance queue one write; the conditional
+ * UPDATE keeps instances racing on one key to one write per period.
+ */
+function lastUsedRecorder(db: Database, background: BackgroundTasks | undefined) {
+  return (record: KeyRecord, time: number) => {
+    if (!background) return;
+    const staleBefore = time - KEY_LAST_USED_RESOLUTION_MS;
+    if (record.lastUsedAt !== null && record.lastUsedAt > staleBefore) return;
+    record.lastUsedAt = time;
+    const keyId = record.principal.keyId;
+    background.run("virtual key last used", () =>
+      db
+        .update(virtualKeys)
+        .set({ lastUsedAt: new Date(time) })
+        .where(
+          and(
+            eq(virtualKeys.id, keyId),
+            or(isNull(virtualKeys.lastUsedAt), lt(virtualKeys.lastUsedAt, new Date(staleBefore))),
+          ),
+        ),
+    );
   };
 }

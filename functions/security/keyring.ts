@@ -3,10 +3,19 @@
  * an HMAC-SHA-256 pepper for hashing bearer secrets (virtual keys, admin tokens, grant tokens),
  * and an AES-256-GCM key for provider credentials at rest. A database dump alone therefore
  * yields neither usable secrets nor a way to brute-force their hashes.
+ *
+ * Ciphertexts name the key that sealed them: `v2.<key id>.<iv>.<sealed>`, where the key id is a
+ * one-way fingerprint of the data key (HKDF info "key-id/v1"; it reveals nothing of the key) and
+ * `v2.<key id>` is bound in as GCM additional data, so a ciphertext cannot be relabelled. To
+ * rotate ENCRYPTION_KEY, start with the new key and the old one among `previousKeys`: rows sealed
+ * under either open, new rows are sealed under the new key, and `needsReseal` finds the old ones.
+ * (`v1.<iv>.<sealed>`, written before key ids, opens under any key of the ring.) Secret hashes
+ * are not rotated this way: the pepper is derived from the current key only.
  */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const CIPHERTEXT_VERSION = "v1";
+const CIPHERTEXT_VERSION = "v2";
+const LEGACY_VERSION = "v1";
 
 export interface Keyring {
   /** Keyed hash of a bearer secret, hex. Equal secrets give equal hashes, so it is the lookup key. */
@@ -15,38 +24,66 @@ export interface Keyring {
   secretMatches(secret: string, storedHash: string): Promise<boolean>;
   encrypt(plaintext: string): Promise<string>;
   decrypt(ciphertext: string): Promise<string>;
+  /** Fingerprint of the key new ciphertexts are sealed under (stored in each ciphertext). */
+  keyId: string;
+  /** Whether a stored ciphertext was sealed under another key than the current one. */
+  needsReseal(ciphertext: string): boolean;
 }
 
 export class DecryptionError extends Error {
   override name = "DecryptionError";
 }
 
-export async function createKeyring(encryptionKey: string): Promise<Keyring> {
+interface DataKey {
+  id: string;
+  key: CryptoKey;
+}
+
+const hkdf = (info: string) => ({
+  name: "HKDF",
+  hash: "SHA-256",
+  salt: encoder.encode("switchyard"),
+  info: encoder.encode(info),
+});
+
+async function rootKeyOf(encryptionKey: string): Promise<CryptoKey> {
   if (encryptionKey.length < 32) {
     throw new Error("ENCRYPTION_KEY must be at least 32 characters");
   }
-  const root = await crypto.subtle.importKey("raw", encoder.encode(encryptionKey), "HKDF", false, [
+  return crypto.subtle.importKey("raw", encoder.encode(encryptionKey), "HKDF", false, [
     "deriveKey",
+    "deriveBits",
   ]);
-  const hkdf = (info: string) => ({
-    name: "HKDF",
-    hash: "SHA-256",
-    salt: encoder.encode("switchyard"),
-    info: encoder.encode(info),
-  });
+}
+
+async function dataKeyOf(root: CryptoKey): Promise<DataKey> {
+  const key = await crypto.subtle.deriveKey(
+    hkdf("provider-credentials/v1"),
+    root,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
+  const fingerprint = await crypto.subtle.deriveBits(hkdf("key-id/v1"), root, 64);
+  return { id: toHex(new Uint8Array(fingerprint)), key };
+}
+
+export async function createKeyring(
+  encryptionKey: string,
+  options: { previousKeys?: readonly string[] } = {},
+): Promise<Keyring> {
+  const root = await rootKeyOf(encryptionKey);
+  const current = await dataKeyOf(root);
+  const ring = [current];
+  for (const previous of options.previousKeys ?? []) {
+    ring.push(await dataKeyOf(await rootKeyOf(previous)));
+  }
   const pepper = await crypto.subtle.deriveKey(
     hkdf("secret-hash/v1"),
     root,
     { name: "HMAC", hash: "SHA-256", length: 256 },
     false,
     ["sign"],
-  );
-  const dataKey = await crypto.subtle.deriveKey(
-    hkdf("provider-credentials/v1"),
-    root,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
   );
 
   async function hashSecret(secret: string): Promise<string> {
@@ -59,32 +96,70 @@ export async function createKeyring(encryptionKey: string): Promise<Keyring> {
     async secretMatches(secret, storedHash) {
       return constantTimeEqual(await hashSecret(secret), storedHash);
     },
+    keyId: current.id,
     async encrypt(plaintext) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
+      const label = `${CIPHERTEXT_VERSION}.${current.id}`;
       const sealed = await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv },
-        dataKey,
+        { name: "AES-GCM", iv, additionalData: encoder.encode(label) },
+        current.key,
         encoder.encode(plaintext),
       );
-      return `${CIPHERTEXT_VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
+      return `${label}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
     },
     async decrypt(ciphertext) {
-      const [version, iv, sealed] = ciphertext.split(".");
-      if (version !== CIPHERTEXT_VERSION || !iv || !sealed) {
-        throw new DecryptionError("unrecognised ciphertext format");
-      }
-      try {
-        const opened = await crypto.subtle.decrypt(
-          { name: "AES-GCM", iv: fromBase64Url(iv) },
-          dataKey,
-          fromBase64Url(sealed),
-        );
-        return decoder.decode(opened);
-      } catch {
+      const parts = ciphertext.split(".");
+      if (parts[0] === LEGACY_VERSION && parts.length === 3) {
+        const [, iv, sealed] = parts as [string, string, string];
+        for (const candidate of ring) {
+          const opened = await open(candidate.key, iv, sealed);
+          if (opened !== null) return opened;
+        }
         throw new DecryptionError("ciphertext does not open with this ENCRYPTION_KEY");
       }
+      const [version, keyId, iv, sealed] = parts;
+      if (version !== CIPHERTEXT_VERSION || !keyId || !iv || !sealed || parts.length !== 4) {
+        throw new DecryptionError("unrecognised ciphertext format");
+      }
+      const sealer = ring.find((candidate) => candidate.id === keyId);
+      if (!sealer) {
+        throw new DecryptionError(
+          "ciphertext was sealed under a key that is neither ENCRYPTION_KEY nor a previous one",
+        );
+      }
+      const opened = await open(sealer.key, iv, sealed, `${version}.${keyId}`);
+      if (opened === null) {
+        throw new DecryptionError("ciphertext does not open with this ENCRYPTION_KEY");
+      }
+      return opened;
+    },
+    needsReseal(ciphertext) {
+      return !ciphertext.startsWith(`${CIPHERTEXT_VERSION}.${current.id}.`);
     },
   };
+}
+
+/** Opens one AES-GCM ciphertext; null when it does not open under this key (or is malformed). */
+async function open(
+  key: CryptoKey,
+  iv: string,
+  sealed: string,
+  label?: string,
+): Promise<string | null> {
+  try {
+    const opened = await crypto.subtle.decrypt(
+      {
+        name: "AES-GCM",
+        iv: fromBase64Url(iv),
+        ...(label ? { additionalData: encoder.encode(label) } : {}),
+      },
+      key,
+      fromBase64Url(sealed),
+    );
+    return decoder.decode(opened);
+  } catch {
+    return null;
+  }
 }
 
 /** Compares two strings in time independent of where they differ. */

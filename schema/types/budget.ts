@@ -8,11 +8,12 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { BUDGET_WINDOWS, type BudgetScope, budgets } from "../../db/schema/index.ts";
 import { spendInWindow } from "../../functions/limits/window-from-usage.ts";
-import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { loadInOrg, loadManyInOrg, tenantFilter } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { notFound } from "../errors.ts";
+import { groupedBy, loaderFor } from "../loaders.ts";
 import {
   LIMIT_SCOPES,
   LimitScope,
@@ -120,18 +121,22 @@ for (const [type, scope] of [
     t.field({
       type: [Budget],
       description: "The budgets set on this object.",
+      // One query for every object of the page (schema/loaders.ts), within the viewer's org.
       resolve: (parent, _args, context) =>
-        context.services.sql.db
-          .select()
-          .from(budgets)
-          .where(
-            and(
-              eq(budgets.orgId, parent.orgId),
-              eq(budgets.scope, scope),
-              eq(budgets.scopeId, parent.id),
-            ),
-          )
-          .orderBy(asc(budgets.createdAt)),
+        loaderFor(context, `budgets:${scope}`, async (ids: readonly string[]) => {
+          const rows = await context.services.sql.db
+            .select()
+            .from(budgets)
+            .where(
+              and(
+                eq(budgets.scope, scope),
+                inArray(budgets.scopeId, [...ids]),
+                tenantFilter(context, budgets.orgId),
+              ),
+            )
+            .orderBy(asc(budgets.createdAt));
+          return groupedBy(ids, rows, (row) => row.scopeId);
+        }).load(parent.id),
     }),
   );
 }

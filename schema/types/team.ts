@@ -12,6 +12,7 @@ import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { explainDeleteError, explainWriteError, notFound } from "../errors.ts";
+import { loaderFor } from "../loaders.ts";
 import { Org } from "./org.ts";
 
 export type TeamRow = typeof teams.$inferSelect;
@@ -32,6 +33,12 @@ export const Team = builder.node(builder.objectRef<TeamRow>("Team"), {
 
 export const loadTeam = (context: GraphQLContext, id: string) =>
   loadInOrg<TeamRow>(context, TEAMS, id);
+
+/** A team by id within the viewer's org, batched with every other team this request asks for. */
+export const loadTeamBatched = (context: GraphQLContext, id: string) =>
+  loaderFor(context, "team", (ids: readonly string[]) =>
+    loadManyInOrg<TeamRow>(context, TEAMS, ids),
+  ).load(id);
 
 builder.objectField(Org, "teams", (t) =>
   t.field({

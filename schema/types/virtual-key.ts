@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import { agents, teams, virtualKeySecrets, virtualKeys } from "../../db/schema/index.ts";
 import { modelNameSchema } from "../../functions/protocols/openai/chat-request.ts";
@@ -6,10 +6,11 @@ import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byUuid, keysetConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
-import { Team } from "./team.ts";
+import { loadTeamBatched, Team } from "./team.ts";
 
 export type VirtualKeyRow = typeof virtualKeys.$inferSelect;
 
@@ -37,17 +38,15 @@ export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("Virtual
     metadata: t.expose("metadata", { type: "JSONObject" }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    lastUsedAt: t.expose("lastUsedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the key last authenticated a call, to within about a minute.",
+    }),
     team: t.field({
       type: Team,
       nullable: true,
-      resolve: async (key, _args, context) => {
-        if (!key.teamId) return null;
-        const [team] = await context.services.sql.db
-          .select()
-          .from(teams)
-          .where(eq(teams.id, key.teamId));
-        return team ?? null;
-      },
+      resolve: (key, _args, context) => (key.teamId ? loadTeamBatched(context, key.teamId) : null),
     }),
   }),
 });
@@ -58,15 +57,23 @@ export const loadKey = (context: GraphQLContext, id: string) =>
   loadInOrg<VirtualKeyRow>(context, VIRTUAL_KEYS, id);
 
 builder.objectField(Org, "virtualKeys", (t) =>
-  t.field({
-    type: [VirtualKey],
-    resolve: (org, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(virtualKeys)
-        .where(eq(virtualKeys.orgId, org.id))
-        .orderBy(desc(virtualKeys.createdAt)),
-  }),
+  t.connection(
+    {
+      type: VirtualKey,
+      description: "The org's keys, a page at a time (at most 100).",
+      resolve: (org, args, context) =>
+        keysetConnection(args, byUuid(virtualKeys.id), (page) =>
+          context.services.sql.db
+            .select()
+            .from(virtualKeys)
+            .where(and(eq(virtualKeys.orgId, org.id), page.where))
+            .orderBy(...page.orderBy)
+            .limit(page.limit),
+        ),
+    },
+    { name: "VirtualKeyConnection" },
+    { name: "VirtualKeyEdge" },
+  ),
 );
 
 const KeySecretPayload = (name: string) =>

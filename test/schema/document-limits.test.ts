@@ -72,12 +72,22 @@ describe("documents past a limit", () => {
     );
   });
 
-  it("refuses a valid query whose cost is past 1000, though each alias alone is cheap", async () => {
-    const keys = `orgs { virtualKeys { id name prefix createdAt expiresAt revokedAt rpm tpm models
-      team { id name } } }`;
+  it("refuses a valid query whose cost is past 10000, though each alias alone is within it", async () => {
+    const keys = `orgs { virtualKeys(first: 100) { edges { node { id name prefix createdAt
+      expiresAt revokedAt rpm tpm models team { id name } } } } }`;
     expectRefused(
       await gateway.graphql(aliased(30, keys), {}, viewerToken),
-      /^Document refused: Query Cost limit of 1000 exceeded/,
+      /^Document refused: Query Cost limit of 10000 exceeded/,
+    );
+  });
+
+  it("counts a page's size in its cost: first 100 of a nested list is refused", async () => {
+    const keys = `orgs { virtualKeys(first: 100) { edges { node { id budgets { id }
+      rateLimits { id } team { id name } } } } }`;
+    const twice = `a: ${keys} b: ${keys}`;
+    expectRefused(
+      await gateway.graphql(`{ ${twice} }`, {}, viewerToken),
+      /^Document refused: Query Cost limit of 10000 exceeded/,
     );
   });
 

@@ -5,7 +5,7 @@
  */
 
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import {
   buildClientSchema,
   type GraphQLSchema,
@@ -13,7 +13,7 @@ import {
   type IntrospectionQuery,
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agents, delegationGrants } from "../../db/schema/index.ts";
+import { agents, auditEvents, delegationGrants } from "../../db/schema/index.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 import {
   codesOf,
@@ -105,7 +105,14 @@ async function victimFixtures(orgName: string, existingOrg?: string): Promise<Fi
     })
     .returning();
   if (!grant) throw new Error("grant not inserted");
+  const [event] = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(eq(auditEvents.orgId, rawId(orgId)))
+    .limit(1);
+  if (!event) throw new Error("the org has no audit event");
   return {
+    AuditEvent: encodeGlobalID("AuditEvent", event.id),
     Agent: encodeGlobalID("Agent", from.id),
     DelegationGrant: encodeGlobalID("DelegationGrant", grant.id),
     Org: orgId,

@@ -85,7 +85,7 @@ describe("encrypt and decrypt", () => {
   it("does not reveal the plaintext, and encrypts the same value differently each time", async () => {
     const first = await keyring.encrypt("sk-proj-abc123");
     const second = await keyring.encrypt("sk-proj-abc123");
-    expect(first).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(first).toMatch(/^v2\.[0-9a-f]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(first).not.toContain("sk-proj");
     expect(first).not.toBe(second);
   });
@@ -148,5 +148,63 @@ describe("constantTimeEqual", () => {
     expect(constantTimeEqual("abcd", "abc")).toBe(false);
     expect(constantTimeEqual("", "a")).toBe(false);
     expect(constantTimeEqual("a", "a\u0000")).toBe(false);
+  });
+
+  describe("key ids and rotation", () => {
+    it("stores the id of the sealing key, a fingerprint that differs per key", async () => {
+      const ciphertext = await keyring.encrypt("sk-proj-abc123");
+      expect(ciphertext.split(".")[1]).toBe(keyring.keyId);
+      expect(keyring.keyId).not.toBe(otherKeyring.keyId);
+      expect(keyring.keyId).not.toContain(ENCRYPTION_KEY.slice(0, 8));
+    });
+
+    it("opens what the previous key sealed, seals under the new one, and says what to reseal", async () => {
+      const sealedBefore = await keyring.encrypt("sk-old");
+      const rotated = await createKeyring(OTHER_ENCRYPTION_KEY, { previousKeys: [ENCRYPTION_KEY] });
+      expect(await rotated.decrypt(sealedBefore)).toBe("sk-old");
+      expect(rotated.needsReseal(sealedBefore)).toBe(true);
+      const sealedAfter = await rotated.encrypt("sk-new");
+      expect(rotated.needsReseal(sealedAfter)).toBe(false);
+      expect(await otherKeyring.decrypt(sealedAfter)).toBe("sk-new");
+      await expect(keyring.decrypt(sealedAfter)).rejects.toBeInstanceOf(DecryptionError);
+    });
+
+    it("refuses a ciphertext relabelled with another key id", async () => {
+      const rotated = await createKeyring(OTHER_ENCRYPTION_KEY, { previousKeys: [ENCRYPTION_KEY] });
+      const parts = (await keyring.encrypt("sk-proj-abc123")).split(".");
+      parts[1] = rotated.keyId;
+      await expect(rotated.decrypt(parts.join("."))).rejects.toBeInstanceOf(DecryptionError);
+    });
+
+    it("still opens a v1 ciphertext written before key ids", async () => {
+      const encoder = new TextEncoder();
+      const root = await crypto.subtle.importKey(
+        "raw",
+        encoder.encode(ENCRYPTION_KEY),
+        "HKDF",
+        false,
+        ["deriveKey"],
+      );
+      const key = await crypto.subtle.deriveKey(
+        {
+          name: "HKDF",
+          hash: "SHA-256",
+          salt: encoder.encode("switchyard"),
+          info: encoder.encode("provider-credentials/v1"),
+        },
+        root,
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["encrypt"],
+      );
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = new Uint8Array(
+        await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, encoder.encode("sk-legacy")),
+      );
+      const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+      const legacy = `v1.${b64(iv)}.${b64(sealed)}`;
+      expect(await keyring.decrypt(legacy)).toBe("sk-legacy");
+      expect(keyring.needsReseal(legacy)).toBe(true);
+    });
   });
 });
