@@ -93,11 +93,10 @@ function privateKeyBlocks(text: string): Finding[] {
   for (let begin = PEM_BEGIN.exec(text); begin; begin = PEM_BEGIN.exec(text)) {
     if (begin.index < from) continue;
     const endMarker = `-----END ${begin[1] ?? ""}PRIVATE KEY${begin[2] ?? ""}-----`;
-    const endAt = text.indexOf(endMarker, begin.index);
-    const end =
-      endAt >= 0 && endAt - begin.index <= PEM_MAX_CHARS
-        ? endAt + endMarker.length
-        : Math.min(text.length, begin.index + PEM_MAX_CHARS);
+    // Looked for within the bound only: a text of many unterminated headers stays linear.
+    const windowEnd = Math.min(text.length, begin.index + PEM_MAX_CHARS);
+    const endAt = text.slice(begin.index, windowEnd).indexOf(endMarker);
+    const end = endAt >= 0 ? begin.index + endAt + endMarker.length : windowEnd;
     blocks.push(secretAt(begin.index, end, "private_key"));
     from = end;
     PEM_BEGIN.lastIndex = end;
