@@ -52,13 +52,23 @@ export function detectSecrets(text: string): Finding[] {
       findings.push(secretAt(match.index, match.index + match[0].length, "jwt"));
     }
   }
+  // Known formats, in order; tokens come in order too, so one pointer walks both (linear, not
+  // one scan of every finding per token).
+  const known = findings.sort((a, b) => a.start - b.start);
+  const tokens: Finding[] = [];
+  let next = 0;
+  let knownEnd = -1;
   for (const match of text.matchAll(TOKEN)) {
     const start = match.index;
     const end = start + match[0].length;
-    if (findings.some((f) => f.start < end && start < f.end)) continue;
-    if (looksRandom(match[0])) findings.push(secretAt(start, end, "high_entropy_token"));
+    while (next < known.length && (known[next]?.start ?? 0) < end) {
+      knownEnd = Math.max(knownEnd, known[next]?.end ?? 0);
+      next++;
+    }
+    if (knownEnd > start) continue;
+    if (looksRandom(match[0])) tokens.push(secretAt(start, end, "high_entropy_token"));
   }
-  return findings.sort((a, b) => a.start - b.start);
+  return [...known, ...tokens].sort((a, b) => a.start - b.start);
 }
 
 export function looksRandom(token: string): boolean {
