@@ -7,6 +7,11 @@
 export interface PhraseSignal {
   name: string;
   weight: number;
+  /**
+   * Where a match can begin: a cheap scan (a plain alternation of the first words) that finds the
+   * few places where `pattern` is worth trying, so the full pattern is not tried at every position.
+   */
+  starts: RegExp;
   pattern: RegExp;
 }
 
@@ -16,6 +21,8 @@ export const PHRASE_SIGNALS: readonly PhraseSignal[] = [
   {
     name: "instruction_override",
     weight: 0.6,
+    starts:
+      /ignor|disregard|forget|skip|override|bypass|vergiss|oublie|olvida|dimentica|esque|negeer|忽略|无视|忘记|忽視|以前|前|上記|new|from/gi,
     pattern: new RegExp(
       [
         String.raw`(?<!(?:n't|not|never)\s)\b(?:ignore|disregard|forget|skip|override|bypass)${GAP}(?:previous|prior|above|earlier|preceding|all|any|your|system)\s+(?:\w+\s+)?(?:instructions?|prompts?|rules|directions|guidelines|directives|context|messages?)\b`,
@@ -33,12 +40,14 @@ export const PHRASE_SIGNALS: readonly PhraseSignal[] = [
   {
     name: "prompt_exfiltration",
     weight: 0.5,
+    starts: /reveal|print|show|repeat|output|leak|tell/gi,
     pattern:
       /\b(?:reveal|print|show|repeat|output|leak|tell me)\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|instructions\s+above)\b/giu,
   },
   {
     name: "roleplay_jailbreak",
     weight: 0.6,
+    starts: /you|act|pretend|roleplay|developer|god|jailbreak|unrestricted|enable|no/gi,
     pattern: new RegExp(
       [
         String.raw`\b(?:you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you\s+are)|roleplay\s+as)\s+(?:\S+\s+){0,4}?(?:DAN|jailbroken|unrestricted|unfiltered|uncensored|evil|without\s+(?:any\s+)?(?:restrictions|limits|rules|filters|guidelines))`,
@@ -53,10 +62,12 @@ export const PHRASE_SIGNALS: readonly PhraseSignal[] = [
   {
     name: "tool_output_instruction",
     weight: 0.3,
+    starts:
+      /assistant|ai|model|agent|you|system|<\/?(?:system|im_|tool_output|instructions)|send|forward|post|upload|exfiltrate/gi,
     pattern: new RegExp(
       [
         String.raw`\b(?:assistant|AI|model|agent|you)\s*(?:,\s*)?(?:must|should|need\s+to)\s+(?:now\s+|immediately\s+)(?:call|run|execute|send|email|forward|delete|transfer|visit|open)\b`,
-        String.raw`(?:^|\n)\s*(?:SYSTEM|ASSISTANT)\s*(?:MESSAGE|PROMPT|OVERRIDE)?\s*:\s*\S`,
+        String.raw`(?<=(?:^|\n)[ \t]*)(?:SYSTEM|ASSISTANT)\s*(?:MESSAGE|PROMPT|OVERRIDE)?\s*:\s*\S`,
         String.raw`<\/?(?:system|im_start|im_end|tool_output|instructions)>`,
         String.raw`\b(?:send|forward|post|upload|exfiltrate)\s+(?:\S+\s+){0,5}?to\s+https?:\/\/`,
       ].join("|"),

@@ -60,19 +60,25 @@ export function readsAsInstruction(text: string): boolean {
   return PHRASE_SIGNALS.some((signal) => text.search(signal.pattern) >= 0);
 }
 
+/** Each signal's pattern, anchored (sticky) so it is tried only where `starts` found a first word. */
+const ANCHORED = PHRASE_SIGNALS.map((signal) => new RegExp(signal.pattern.source, "iuy"));
+
 function phraseHits(text: string, options: InjectionOptions): Hit[] {
   const hits: Hit[] = [];
-  for (const { name, weight, pattern } of PHRASE_SIGNALS) {
+  PHRASE_SIGNALS.forEach(({ name, weight, starts }, index) => {
+    const anchored = ANCHORED[index];
+    if (!anchored) return;
     const scaled = name === "tool_output_instruction" && options.fromTool ? weight * 2 : weight;
-    for (const match of text.matchAll(pattern)) {
-      hits.push({
-        signal: name,
-        weight: scaled,
-        start: match.index,
-        end: match.index + match[0].length,
-      });
+    let reached = 0;
+    for (const start of text.matchAll(starts)) {
+      if (start.index < reached) continue;
+      anchored.lastIndex = start.index;
+      const match = anchored.exec(text);
+      if (!match) continue;
+      reached = start.index + match[0].length;
+      hits.push({ signal: name, weight: scaled, start: start.index, end: reached });
     }
-  }
+  });
   return hits;
 }
 

@@ -13,13 +13,39 @@
  * reads as a date.
  */
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { LRUCache } from "lru-cache";
 import type { Finding } from "./types.ts";
+
+/**
+ * libphonenumber-js takes ~0.1–0.3 ms per parse on this machine; a conversation resends its
+ * history with every turn, so the same numbers come back call after call. Validity depends only
+ * on the digits and the region, so it is remembered per process.
+ */
+const validity = new LRUCache<string, boolean>({ max: 20_000 });
+
+function isValidNumber(digits: string, region: CountryCode | null): boolean {
+  const key = `${region ?? "+"}:${digits}`;
+  let valid = validity.get(key);
+  if (valid === undefined) {
+    const parsed = region
+      ? parsePhoneNumberFromString(digits, region)
+      : parsePhoneNumberFromString(digits);
+    valid = parsed?.isValid() ?? false;
+    validity.set(key, valid);
+  }
+  return valid;
+}
 
 /** `+` or `00`, or an opening bracket, then digits with single separators; 7–15 digits. */
 const CANDIDATE =
   /(?<![\w+.,/-])(?:\+|00(?=[1-9]))?(?:\(\d{1,5}\)[ .-]?)?\d(?:[ .-]?\(?\d\)?){5,16}(?![\w]|[.,/-]\d)/g;
 
-const NATIONAL_REGIONS: readonly CountryCode[] = ["US", "GB", "DE", "FR", "ES", "IT", "NL", "IN"];
+/** Regions tried for a national number, by its shape: trunk prefix 0, or NANP's ten digits. */
+const TRUNK_ZERO_REGIONS: readonly CountryCode[] = ["GB", "DE", "FR", "IT", "NL", "IN"];
+const TEN_DIGIT_REGIONS: readonly CountryCode[] = ["US", "IN", "IT"];
+const OTHER_REGIONS: readonly CountryCode[] = ["ES", "IT", "FR", "DE"];
+/** A dotted quad is an address (or a version), never a phone number. */
+const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const PHONE_WORDS =
   /(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|telefon|handy|téléphone|portable|teléfono|móvil|telefono|cellulare|telefoon|電話|电话|携帯)[\s.:#()-]{0,5}(?:(?:no|nr|number|nummer|numéro|número)\.?[\s:]{0,3})?$/i;
 /** Dates, and decimals such as 3.14159265, are written with the same characters. */
@@ -31,7 +57,9 @@ export function detectPhoneNumbers(text: string): Finding[] {
   for (const match of text.matchAll(CANDIDATE)) {
     const raw = match[0];
     const digits = raw.replace(/\D/g, "");
-    if (digits.length < 7 || digits.length > 15 || DATE_LIKE.test(raw)) continue;
+    if (digits.length < 7 || digits.length > 15 || DATE_LIKE.test(raw) || DOTTED_QUAD.test(raw)) {
+      continue;
+    }
     const signal = classify(text, match.index, raw);
     if (signal === null) continue;
     findings.push({
@@ -46,15 +74,20 @@ export function detectPhoneNumbers(text: string): Finding[] {
 
 function classify(text: string, start: number, raw: string): string | null {
   if (raw.startsWith("+") || raw.startsWith("00")) {
-    const international = raw.startsWith("00") ? `+${raw.slice(2)}` : raw;
-    return parsePhoneNumberFromString(international)?.isValid() ? "e164" : null;
+    const digits = raw.replace(/\D/g, "").replace(/^00/, "");
+    return isValidNumber(`+${digits}`, null) ? "e164" : null;
   }
   const formatted = /[ .-]/.test(raw.trim()) || raw.startsWith("(");
   const announced = PHONE_WORDS.test(text.slice(Math.max(0, start - 24), start));
   if (!formatted && !announced) return null;
-  for (const region of NATIONAL_REGIONS) {
-    const parsed = parsePhoneNumberFromString(raw, region);
-    if (parsed?.isValid()) return `national_${region.toLowerCase()}`;
+  const digits = raw.replace(/\D/g, "");
+  const regions = digits.startsWith("0")
+    ? TRUNK_ZERO_REGIONS
+    : digits.length === 10
+      ? TEN_DIGIT_REGIONS
+      : OTHER_REGIONS;
+  for (const region of regions) {
+    if (isValidNumber(digits, region)) return `national_${region.toLowerCase()}`;
   }
   return null;
 }

@@ -52,13 +52,23 @@ export function detectSecrets(text: string): Finding[] {
       findings.push(secretAt(match.index, match.index + match[0].length, "jwt"));
     }
   }
+  // Known formats, in order; tokens come in order too, so one pointer walks both (linear, not
+  // one scan of every finding per token).
+  const known = findings.sort((a, b) => a.start - b.start);
+  const tokens: Finding[] = [];
+  let next = 0;
+  let knownEnd = -1;
   for (const match of text.matchAll(TOKEN)) {
     const start = match.index;
     const end = start + match[0].length;
-    if (findings.some((f) => f.start < end && start < f.end)) continue;
-    if (looksRandom(match[0])) findings.push(secretAt(start, end, "high_entropy_token"));
+    while (next < known.length && (known[next]?.start ?? 0) < end) {
+      knownEnd = Math.max(knownEnd, known[next]?.end ?? 0);
+      next++;
+    }
+    if (knownEnd > start) continue;
+    if (looksRandom(match[0])) tokens.push(secretAt(start, end, "high_entropy_token"));
   }
-  return findings.sort((a, b) => a.start - b.start);
+  return [...known, ...tokens].sort((a, b) => a.start - b.start);
 }
 
 export function looksRandom(token: string): boolean {
@@ -93,11 +103,10 @@ function privateKeyBlocks(text: string): Finding[] {
   for (let begin = PEM_BEGIN.exec(text); begin; begin = PEM_BEGIN.exec(text)) {
     if (begin.index < from) continue;
     const endMarker = `-----END ${begin[1] ?? ""}PRIVATE KEY${begin[2] ?? ""}-----`;
-    const endAt = text.indexOf(endMarker, begin.index);
-    const end =
-      endAt >= 0 && endAt - begin.index <= PEM_MAX_CHARS
-        ? endAt + endMarker.length
-        : Math.min(text.length, begin.index + PEM_MAX_CHARS);
+    // Looked for within the bound only: a text of many unterminated headers stays linear.
+    const windowEnd = Math.min(text.length, begin.index + PEM_MAX_CHARS);
+    const endAt = text.slice(begin.index, windowEnd).indexOf(endMarker);
+    const end = endAt >= 0 ? begin.index + endAt + endMarker.length : windowEnd;
     blocks.push(secretAt(begin.index, end, "private_key"));
     from = end;
     PEM_BEGIN.lastIndex = end;
