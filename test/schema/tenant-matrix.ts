@@ -18,7 +18,10 @@ import {
   isObjectType,
 } from "graphql";
 
-/** Global ids of one org's objects, by GraphQL type name. */
+/**
+ * Global ids of one org's objects, by GraphQL type name; a second object of a type an input names
+ * twice has a name of its own (GranteeAgent: the other party of a grant).
+ */
 export type Fixtures = Record<string, string>;
 
 /** Which object an id argument names, by its name; `id` takes the noun of the mutation. */
@@ -28,7 +31,7 @@ const ID_FIELDS: Record<string, string> = {
   keyId: "VirtualKey",
   agentId: "Agent",
   fromAgentId: "Agent",
-  toAgentId: "Agent",
+  toAgentId: "GranteeAgent",
   providerId: "Provider",
   grantId: "DelegationGrant",
   parentGrantId: "DelegationGrant",
