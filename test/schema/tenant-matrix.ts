@@ -11,6 +11,7 @@ import {
   GraphQLInputObjectType,
   type GraphQLInputType,
   GraphQLList,
+  type GraphQLNamedType,
   GraphQLNonNull,
   GraphQLScalarType,
   type GraphQLSchema,
@@ -107,7 +108,7 @@ function generatedCall(
   const passed = field.args
     .filter((arg) => variables[arg.name] !== undefined)
     .map((arg) => `${arg.name}: $${arg.name}`);
-  const selection = isObjectType(getNamedType(field.type)) ? " { __typename }" : "";
+  const selection = selectionOf(getNamedType(field.type));
   const head = declarations.length ? `(${declarations.join(", ")})` : "";
   return {
     field: field.name,
@@ -115,6 +116,15 @@ function generatedCall(
     variables,
     targets,
   };
+}
+
+/**
+ * What a call asks back: the id too where the type has one, so a list that wrongly answers with
+ * another org's rows shows their ids (a bare __typename would hide the leak).
+ */
+function selectionOf(type: GraphQLNamedType): string {
+  if (!isObjectType(type)) return "";
+  return "id" in type.getFields() ? " { __typename id }" : " { __typename }";
 }
 
 type Placer = (name: string) => string;
