@@ -123,17 +123,3 @@ export async function loadManyInOrg<Row>(
   const byId = new Map(rows.map((row) => [String(row.id), row as Row]));
   return ids.map((id) => byId.get(id) ?? null);
 }
-
-/**
- * The older check inside a resolver, kept only for the agent, delegation-grant and guardrail types
- * until they move to the scopes above (same rule: master passes; otherwise the viewer's own org
- * with at least `minimum`). New code declares `authScopes` instead.
- */
-export function requireOrgRole(context: GraphQLContext, orgId: string, minimum: AdminRole): void {
-  if (!context.viewer) {
-    throw adminError("UNAUTHENTICATED", "Send Authorization: Bearer <admin token>");
-  }
-  if (!hasRole(context.viewer, minimum, orgId)) {
-    throw adminError("FORBIDDEN", "Not allowed for this token");
-  }
-}

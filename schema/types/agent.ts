@@ -4,36 +4,28 @@
  * (scope AGENT), and the party of delegation grants (delegation-grant.ts).
  */
 import { encodeGlobalID, resolveArrayConnection } from "@pothos/plugin-relay";
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import { agents, teams, virtualKeys } from "../../db/schema/index.ts";
+import { agents, virtualKeys } from "../../db/schema/index.ts";
 import { appendAuditEvent } from "../../functions/audit/append-audit-event.ts";
 import { revokeGrantsOfAgent } from "../../functions/delegation/revoke-grants.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite, withoutSecrets } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
-import { Team } from "./team.ts";
+import { loadTeam, Team } from "./team.ts";
 
 export type AgentRow = typeof agents.$inferSelect;
+
+const AGENTS = { table: agents, id: agents.id, orgId: agents.orgId };
 
 export const Agent = builder.node(builder.objectRef<AgentRow>("Agent"), {
   description: "A principal that calls models with its own virtual keys and may delegate.",
   id: { resolve: (agent) => agent.id },
   authScopes: (agent) => ({ orgReader: agent.orgId }),
-  loadMany: async (ids, context) => {
-    const scope = orgScopeOf(context.viewer);
-    const valid = ids.filter((id) => z.uuid().safeParse(id).success);
-    if (valid.length === 0) return ids.map(() => null);
-    const rows = await context.services.sql.db
-      .select()
-      .from(agents)
-      .where(inArray(agents.id, valid));
-    return ids.map(
-      (id) => rows.find((row) => row.id === id && (scope.all || row.orgId === scope.orgId)) ?? null,
-    );
-  },
+  loadMany: (ids, context) => loadManyInOrg<AgentRow>(context, AGENTS, ids),
   fields: (t) => ({
     name: t.exposeString("name"),
     metadata: t.expose("metadata", { type: "JSONObject" }),
@@ -46,28 +38,14 @@ export const Agent = builder.node(builder.objectRef<AgentRow>("Agent"), {
     team: t.field({
       type: Team,
       nullable: true,
-      resolve: async (agent, _args, context) => {
-        if (!agent.teamId) return null;
-        const [team] = await context.services.sql.db
-          .select()
-          .from(teams)
-          .where(eq(teams.id, agent.teamId));
-        return team ?? null;
-      },
+      resolve: (agent, _args, context) => (agent.teamId ? loadTeam(context, agent.teamId) : null),
     }),
   }),
 });
 
-/** The agent, if the viewer may see it; the tenant check happens in SQL, as for every loader. */
-export async function loadAgent(context: GraphQLContext, id: string): Promise<AgentRow | null> {
-  if (!z.uuid().safeParse(id).success) return null;
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(agents)
-    .where(scope.all ? eq(agents.id, id) : and(eq(agents.id, id), eq(agents.orgId, scope.orgId)));
-  return row ?? null;
-}
+/** The agent, if the viewer may see it (the tenant choke point of access.ts). */
+export const loadAgent = (context: GraphQLContext, id: string) =>
+  loadInOrg<AgentRow>(context, AGENTS, id);
 
 /** Who did it, as the audit trail names admin actors. */
 export function auditActorOf(context: GraphQLContext): {
@@ -77,6 +55,19 @@ export function auditActorOf(context: GraphQLContext): {
   const viewer = context.viewer;
   if (viewer?.kind === "admin") return { actorType: "admin_token", actorId: viewer.tokenId };
   return { actorType: "master", actorId: null };
+}
+
+/**
+ * The request facts auditedWrite records, for the few mutations that append their audit events
+ * themselves (see deleteAgent and delegation-grant.ts for why), so their events read alike.
+ */
+export function auditRequestOf(context: GraphQLContext) {
+  const viewer = context.viewer;
+  return {
+    ...auditActorOf(context),
+    requestId: context.requestId,
+    data: { role: viewer?.kind === "admin" ? viewer.role : "MASTER", ip: context.clientIp },
+  };
 }
 
 builder.objectField(Org, "agents", (t) =>
@@ -109,18 +100,18 @@ const DeleteAgentPayload = builder.simpleObject("DeleteAgentPayload", {
 
 const agentName = z.string().trim().min(1).max(200);
 
+/** The team an agent is put on: one of the agent's own org, seen through the choke point. */
 async function requireTeamInOrg(context: GraphQLContext, teamId: string, orgId: string) {
-  const [team] = await context.services.sql.db
-    .select({ id: teams.id })
-    .from(teams)
-    .where(and(eq(teams.id, teamId), eq(teams.orgId, orgId)));
-  if (!team) throw notFound("team");
+  const team = await loadTeam(context, teamId);
+  if (!team || team.orgId !== orgId) throw notFound("team");
 }
+
+const agentTaken = { conflict: "agent already exists", missing: "org" };
 
 builder.mutationFields((t) => ({
   createAgent: t.field({
     type: CreateAgentPayload,
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) => ({ orgWriter: input.orgId.id }),
     args: {
       input: t.arg({
         required: true,
@@ -136,11 +127,13 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, context) => {
       const orgId = input.orgId.id;
-      requireOrgRole(context, orgId, "ADMIN");
       if (input.teamId) await requireTeamInOrg(context, input.teamId.id, orgId);
-      const agent = await context.services.sql.db
-        .transaction(async (tx) => {
-          const [row] = await tx
+      return auditedWrite(context, {
+        orgId,
+        action: "agent.created",
+        targetType: "agent",
+        write: async (tx) => {
+          const [agent] = await tx
             .insert(agents)
             .values({
               orgId,
@@ -149,27 +142,16 @@ builder.mutationFields((t) => ({
               metadata: input.metadata ?? {},
             })
             .returning();
-          if (!row) throw new Error("insert returned no row");
-          await appendAuditEvent(tx, {
-            orgId,
-            ...auditActorOf(context),
-            action: "agent.created",
-            targetType: "agent",
-            targetId: row.id,
-            data: { name: row.name, teamId: row.teamId },
-          });
-          return row;
-        })
-        .catch((error: unknown) =>
-          explainWriteError(error, { conflict: "agent already exists", missing: "org" }),
-        );
-      return { agent };
+          if (!agent) throw new Error("insert returned no row");
+          return { result: { agent }, targetId: agent.id, after: agent };
+        },
+      }).catch((error: unknown) => explainWriteError(error, agentTaken));
     },
   }),
 
   updateAgent: t.field({
     type: UpdateAgentPayload,
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -186,45 +168,42 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, { input }, context) => {
-      const agent = await loadAgent(context, input.id.id);
-      if (!agent) throw notFound("agent");
-      requireOrgRole(context, agent.orgId, "ADMIN");
+      const before = await loadAgent(context, input.id.id);
+      if (!before) throw notFound("agent");
       const changes: Partial<Pick<AgentRow, "name" | "teamId" | "metadata">> = {};
       if (input.name !== undefined) {
         if (input.name === null) throw badInput("input.name: an agent keeps a name");
         changes.name = input.name.trim();
       }
       if (input.teamId !== undefined) {
-        if (input.teamId) await requireTeamInOrg(context, input.teamId.id, agent.orgId);
+        if (input.teamId) await requireTeamInOrg(context, input.teamId.id, before.orgId);
         changes.teamId = input.teamId?.id ?? null;
       }
       if (input.metadata !== undefined) changes.metadata = input.metadata ?? {};
-      if (Object.keys(changes).length === 0) return { agent };
-      const updated = await context.services.sql.db.transaction(async (tx) => {
-        const [row] = await tx
-          .update(agents)
-          .set(changes)
-          .where(eq(agents.id, agent.id))
-          .returning();
-        await appendAuditEvent(tx, {
-          orgId: agent.orgId,
-          ...auditActorOf(context),
-          action: "agent.updated",
-          targetType: "agent",
-          targetId: agent.id,
-          data: { changed: Object.keys(changes).sort() },
-        });
-        return row ?? agent;
+      if (Object.keys(changes).length === 0) return { agent: before };
+      const result = await auditedWrite(context, {
+        orgId: before.orgId,
+        action: "agent.updated",
+        targetType: "agent",
+        write: async (tx) => {
+          const [agent] = await tx
+            .update(agents)
+            .set(changes)
+            .where(eq(agents.id, before.id))
+            .returning();
+          if (!agent) throw notFound("agent");
+          return { result: { agent }, targetId: agent.id, before, after: agent };
+        },
       });
       // A team change moves where the agent's spend is carried up: limits are re-planned.
-      await context.services.limits.announceChange(agent.orgId);
-      return { agent: updated };
+      await context.services.limits.announceChange(before.orgId);
+      return result;
     },
   }),
 
   deleteAgent: t.field({
     type: DeleteAgentPayload,
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     description:
       "Deletes an agent nothing refers to. One that owns keys or is party to grants is disabled " +
       "instead: its keys and every grant from or to it (and below those) are revoked at once.",
@@ -239,9 +218,13 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const agent = await loadAgent(context, input.id.id);
       if (!agent) throw notFound("agent");
-      requireOrgRole(context, agent.orgId, "ADMIN");
       const { sql, clock } = context.services;
       const now = new Date(clock());
+      const request = auditRequestOf(context);
+      // Not auditedWrite: whether the agent is deleted or disabled (the event's action) is only
+      // known inside the transaction, and the grant cascade appends one event per revoked grant
+      // with its delegation and grant chains, which auditedWrite's single event cannot carry.
+      // The change and every event still commit together in this one transaction.
       const outcome = await sql.db.transaction(async (tx) => {
         const [key] = await tx
           .select({ id: virtualKeys.id })
@@ -250,8 +233,14 @@ builder.mutationFields((t) => ({
           .limit(1);
         const revoked = await revokeGrantsOfAgent(tx, agent, now, auditActorOf(context));
         const referenced = key !== undefined || revoked.touched;
+        let after: AgentRow | null = null;
         if (referenced) {
-          await tx.update(agents).set({ disabledAt: now }).where(eq(agents.id, agent.id));
+          const [disabled] = await tx
+            .update(agents)
+            .set({ disabledAt: now })
+            .where(eq(agents.id, agent.id))
+            .returning();
+          after = disabled ?? null;
           await tx
             .update(virtualKeys)
             .set({ revokedAt: now })
@@ -261,10 +250,15 @@ builder.mutationFields((t) => ({
         }
         await appendAuditEvent(tx, {
           orgId: agent.orgId,
-          ...auditActorOf(context),
+          ...request,
           action: referenced ? "agent.disabled" : "agent.deleted",
           targetType: "agent",
           targetId: agent.id,
+          data: {
+            ...request.data,
+            before: withoutSecrets(agent),
+            after: after ? withoutSecrets(after) : null,
+          },
           createdAt: now,
         });
         return { referenced, revoked };

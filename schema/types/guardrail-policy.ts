@@ -2,28 +2,32 @@
  * Guardrails in the admin API: `setGuardrailPolicy`, `deleteGuardrailPolicy`, the
  * `guardrailPolicies(orgId)` list and (./guardrail-event.ts) `guardrailEvents(filter)`.
  *
- * Every change is audited in the same transaction as the change itself, and announced through the
- * org's limits version token (functions/limits/limits-config.ts), so every instance decides the
+ * Every change goes through auditedWrite (the change and its audit event in one transaction), and
+ * is announced after the commit through the org's limits version token (functions/limits/limits-config.ts), so every instance decides the
  * org's next call under the new policy while warm calls read the policy with no SQL.
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { and, asc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Transaction } from "../../db/client.ts";
 import {
   GUARDRAIL_ACTIONS,
   GUARDRAIL_DIRECTIONS,
   guardrailPolicies,
 } from "../../db/schema/index.ts";
-import { appendAuditEvent } from "../../functions/audit/append-audit-event.ts";
 import { compileTopicRules, TOPIC_LIMITS } from "../../functions/guardrails/detectors/topic.ts";
 import { DETECTOR_IDS } from "../../functions/guardrails/detectors/types.ts";
-import { orgScopeOf, requireOrgRole } from "../access.ts";
+import { loadInOrg, loadManyInOrg } from "../access.ts";
+import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, notFound } from "../errors.ts";
 import "./guardrail-event.ts";
-import { LimitScope, resolveScopeForWrite, scopeGlobalId } from "./limit-scope.ts";
+import {
+  LimitScope,
+  limitWriteScopes,
+  resolveScopeForWrite,
+  scopeGlobalId,
+} from "./limit-scope.ts";
 import { Org } from "./org.ts";
 
 export type GuardrailPolicyRow = typeof guardrailPolicies.$inferSelect;
@@ -41,6 +45,12 @@ export const GuardrailDirection = builder.enumType("GuardrailDirection", {
   values: GUARDRAIL_DIRECTIONS,
 });
 
+const POLICIES = {
+  table: guardrailPolicies,
+  id: guardrailPolicies.id,
+  orgId: guardrailPolicies.orgId,
+};
+
 const uuid = z.uuid();
 const ruleList = z.array(z.string().min(1).max(TOPIC_LIMITS.ruleChars)).max(TOPIC_LIMITS.rules);
 
@@ -50,7 +60,7 @@ export const GuardrailPolicy = builder.node(
     description: "What happens to content a detector finds, on one org, team, key or agent.",
     id: { resolve: (policy) => policy.id },
     authScopes: (policy) => ({ orgReader: policy.orgId }),
-    loadOne: (id, context) => loadPolicy(context, id),
+    loadMany: (ids, context) => loadManyInOrg<GuardrailPolicyRow>(context, POLICIES, ids),
     fields: (t) => ({
       scope: t.field({ type: LimitScope, resolve: (policy) => policy.scope }),
       scopeId: t.id({ resolve: (policy) => scopeGlobalId(policy.scope, policy.scopeId) }),
@@ -75,29 +85,19 @@ export const GuardrailPolicy = builder.node(
   },
 );
 
-async function loadPolicy(context: GraphQLContext, id: string): Promise<GuardrailPolicyRow | null> {
-  if (!uuid.safeParse(id).success) return null;
-  const scope = orgScopeOf(context.viewer);
-  const [row] = await context.services.sql.db
-    .select()
-    .from(guardrailPolicies)
-    .where(
-      scope.all
-        ? eq(guardrailPolicies.id, id)
-        : and(eq(guardrailPolicies.id, id), eq(guardrailPolicies.orgId, scope.orgId)),
-    );
-  return row ?? null;
-}
+/** The policy, if the viewer may see it (the tenant choke point of access.ts). */
+const loadPolicy = (context: GraphQLContext, id: string) =>
+  loadInOrg<GuardrailPolicyRow>(context, POLICIES, id);
 
 builder.queryField("guardrailPolicies", (t) =>
   t.field({
     type: [GuardrailPolicy],
     description: "Every guardrail policy of the org (on the org, its teams, keys and agents).",
-    authScopes: { authenticated: true },
+    authScopes: (_root, { orgId }) => ({ orgReader: orgId.id }),
     args: { orgId: t.arg.globalID({ required: true, for: Org }) },
     resolve: (_root, { orgId }, context) => {
+      // Only the master key gets here with any org id: a malformed one names no org.
       if (!uuid.safeParse(orgId.id).success) throw notFound("org");
-      requireOrgRole(context, orgId.id, "VIEWER");
       return context.services.sql.db
         .select()
         .from(guardrailPolicies)
@@ -127,7 +127,7 @@ builder.mutationFields((t) => ({
     description:
       "Creates the policy of a scope and direction, or replaces it. The most specific scope " +
       "naming a detector decides for it (AGENT, then KEY, TEAM, ORG); OFF turns it off there.",
-    authScopes: { authenticated: true },
+    authScopes: (_root, { input }) => limitWriteScopes(input),
     args: {
       input: t.arg({
         required: true,
@@ -169,28 +169,32 @@ builder.mutationFields((t) => ({
         topicPhrases: topics.phrases,
         topicPatterns: topics.patterns,
       };
-      const policy = await context.services.sql.db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(guardrailPolicies)
-          .values({
-            orgId: target.orgId,
-            scope: input.scope,
-            scopeId: target.scopeId,
-            direction: input.direction,
-            ...values,
-          })
-          .onConflictDoUpdate({
-            target: [
-              guardrailPolicies.scope,
-              guardrailPolicies.scopeId,
-              guardrailPolicies.direction,
-            ],
-            set: { ...values, updatedAt: new Date() },
-          })
-          .returning();
-        if (!row) throw new Error("upsert returned no row");
-        await audit(tx, context, row, "guardrail_policy.set");
-        return row;
+      const policy = await auditedWrite(context, {
+        orgId: target.orgId,
+        action: "guardrail_policy.set",
+        targetType: "guardrail_policy",
+        write: async (tx) => {
+          const [row] = await tx
+            .insert(guardrailPolicies)
+            .values({
+              orgId: target.orgId,
+              scope: input.scope,
+              scopeId: target.scopeId,
+              direction: input.direction,
+              ...values,
+            })
+            .onConflictDoUpdate({
+              target: [
+                guardrailPolicies.scope,
+                guardrailPolicies.scopeId,
+                guardrailPolicies.direction,
+              ],
+              set: { ...values, updatedAt: new Date(context.services.clock()) },
+            })
+            .returning();
+          if (!row) throw new Error("upsert returned no row");
+          return { result: row, targetId: row.id, after: row };
+        },
       });
       await context.services.limits.announceChange(target.orgId);
       return { policy };
@@ -201,7 +205,7 @@ builder.mutationFields((t) => ({
     type: builder.simpleObject("DeleteGuardrailPolicyPayload", {
       fields: (f) => ({ deletedId: f.id({ description: "The global id the policy had." }) }),
     }),
-    authScopes: { authenticated: true },
+    authScopes: { writer: true },
     args: {
       input: t.arg({
         required: true,
@@ -213,40 +217,17 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const existing = await loadPolicy(context, input.id.id);
       if (!existing) throw notFound("guardrail policy");
-      requireOrgRole(context, existing.orgId, "ADMIN");
-      await context.services.sql.db.transaction(async (tx) => {
-        await tx.delete(guardrailPolicies).where(eq(guardrailPolicies.id, existing.id));
-        await audit(tx, context, existing, "guardrail_policy.deleted");
+      await auditedWrite(context, {
+        orgId: existing.orgId,
+        action: "guardrail_policy.deleted",
+        targetType: "guardrail_policy",
+        write: async (tx) => {
+          await tx.delete(guardrailPolicies).where(eq(guardrailPolicies.id, existing.id));
+          return { result: null, targetId: existing.id, before: existing };
+        },
       });
       await context.services.limits.announceChange(existing.orgId);
       return { deletedId: encodeGlobalID("GuardrailPolicy", existing.id) };
     },
   }),
 }));
-
-async function audit(
-  tx: Transaction,
-  context: GraphQLContext,
-  policy: GuardrailPolicyRow,
-  action: string,
-): Promise<void> {
-  const viewer = context.viewer;
-  await appendAuditEvent(tx, {
-    orgId: policy.orgId,
-    actorType: viewer?.kind === "admin" ? "admin_token" : "master",
-    actorId: viewer?.kind === "admin" ? viewer.tokenId : null,
-    action,
-    targetType: "guardrail_policy",
-    targetId: policy.id,
-    data: {
-      scope: policy.scope,
-      scopeId: policy.scopeId,
-      direction: policy.direction,
-      detectors: policy.detectors,
-      action: policy.action,
-      restorePlaceholders: policy.restorePlaceholders,
-      topicRules:
-        policy.topicWords.length + policy.topicPhrases.length + policy.topicPatterns.length,
-    },
-  });
-}

@@ -13,7 +13,7 @@ import {
   type IntrospectionQuery,
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agents, auditEvents, delegationGrants } from "../../db/schema/index.ts";
+import { auditEvents, guardrailEvents } from "../../db/schema/index.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 import {
   codesOf,
@@ -49,7 +49,7 @@ afterAll(() => gateway?.close());
 async function victimFixtures(orgName: string, existingOrg?: string): Promise<Fixtures> {
   const orgId = existingOrg ?? (await createOrg(gateway, orgName));
   const teamId = await createTeam(gateway, orgId, "matrix-team");
-  const { keyId } = await createKey(gateway, { orgId, teamId });
+  const { keyId, secret } = await createKey(gateway, { orgId, teamId });
   const created = await gateway.admin<{
     createAdminToken: { token: { id: string } };
     createProvider: { provider: { id: string } };
@@ -80,41 +80,16 @@ async function victimFixtures(orgName: string, existingOrg?: string): Promise<Fi
     }`,
     { orgId, keyId, providerId },
   );
-  // Agents and grants are written as rows: their mutations belong to the agents API.
-  const db = gateway.services.sql.db;
-  const [from, to] = await db
-    .insert(agents)
-    .values([
-      { orgId: rawId(orgId), name: "matrix-agent-a" },
-      { orgId: rawId(orgId), name: "matrix-agent-b" },
-    ])
-    .returning();
-  if (!from || !to) throw new Error("agents not inserted");
-  const [grant] = await db
-    .insert(delegationGrants)
-    .values({
-      orgId: rawId(orgId),
-      fromAgentId: from.id,
-      toAgentId: to.id,
-      chain: [from.id, to.id],
-      depth: 1,
-      maxDepth: 1,
-      maxSpendNanoUsd: 1_000_000_000,
-      tokenHash: crypto.randomUUID(),
-      expiresAt: new Date(Date.now() + 86_400_000),
-    })
-    .returning();
-  if (!grant) throw new Error("grant not inserted");
-  const [event] = await db
+  const agentsAndGuardrails = await agentFixtures(orgId, secret);
+  const [event] = await gateway.services.sql.db
     .select({ id: auditEvents.id })
     .from(auditEvents)
     .where(eq(auditEvents.orgId, rawId(orgId)))
     .limit(1);
   if (!event) throw new Error("the org has no audit event");
   return {
+    ...agentsAndGuardrails,
     AuditEvent: encodeGlobalID("AuditEvent", event.id),
-    Agent: encodeGlobalID("Agent", from.id),
-    DelegationGrant: encodeGlobalID("DelegationGrant", grant.id),
     Org: orgId,
     Team: teamId,
     VirtualKey: keyId,
@@ -125,6 +100,55 @@ async function victimFixtures(orgName: string, existingOrg?: string): Promise<Fi
     ModelRoute: limits.createModelRoute.route.id,
     Budget: limits.setBudget.budget.id,
     RateLimit: limits.setRateLimit.rateLimit.id,
+  };
+}
+
+/**
+ * Two agents (the grantor with a key of its own), a grant between them, a guardrail policy on the
+ * org and a guardrail event of one call under it, all made through the API as an operator would.
+ */
+async function agentFixtures(orgId: string, keySecret: string): Promise<Fixtures> {
+  const made = await gateway.admin<{
+    grantor: { agent: { id: string } };
+    grantee: { agent: { id: string } };
+    setGuardrailPolicy: { policy: { id: string } };
+  }>(
+    `mutation ($orgId: ID!) {
+      grantor: createAgent(input: { orgId: $orgId, name: "matrix-agent-a" }) { agent { id } }
+      grantee: createAgent(input: { orgId: $orgId, name: "matrix-agent-b" }) { agent { id } }
+      setGuardrailPolicy(input: { scope: ORG, scopeId: $orgId, detectors: [EMAIL], action: FLAG,
+        direction: INPUT }) { policy { id } }
+    }`,
+    { orgId },
+  );
+  const from = made.grantor.agent.id;
+  const to = made.grantee.agent.id;
+  const granted = await gateway.admin<{ createDelegationGrant: { grant: { id: string } } }>(
+    `mutation ($orgId: ID!, $from: ID!, $to: ID!, $expiresAt: DateTime!) {
+      createVirtualKey(input: { orgId: $orgId, agentId: $from, name: "matrix-agent-key" }) { secret }
+      createDelegationGrant(input: { fromAgentId: $from, toAgentId: $to, maxSpendUsd: "1",
+        expiresAt: $expiresAt }) { grant { id } }
+    }`,
+    { orgId, from, to, expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+  );
+  // One call whose prompt the org's policy flags leaves a guardrail event of the victim's key.
+  const prompt = {
+    model: "mock/echo",
+    messages: [{ role: "user", content: "mail a@example.com" }],
+  };
+  expect((await gateway.call("/v1/chat/completions", prompt, keySecret)).status).toBe(200);
+  await gateway.services.background.drain();
+  const [event] = await gateway.services.sql.db
+    .select({ id: guardrailEvents.id })
+    .from(guardrailEvents)
+    .where(eq(guardrailEvents.orgId, rawId(orgId)));
+  if (!event) throw new Error("no guardrail event recorded");
+  return {
+    Agent: from,
+    GranteeAgent: to,
+    DelegationGrant: granted.createDelegationGrant.grant.id,
+    GuardrailPolicy: made.setGuardrailPolicy.policy.id,
+    GuardrailEvent: encodeGlobalID("GuardrailEvent", event.id),
   };
 }
 

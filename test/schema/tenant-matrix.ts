@@ -11,6 +11,7 @@ import {
   GraphQLInputObjectType,
   type GraphQLInputType,
   GraphQLList,
+  type GraphQLNamedType,
   GraphQLNonNull,
   GraphQLScalarType,
   type GraphQLSchema,
@@ -18,7 +19,10 @@ import {
   isObjectType,
 } from "graphql";
 
-/** Global ids of one org's objects, by GraphQL type name. */
+/**
+ * Global ids of one org's objects, by GraphQL type name; a second object of a type an input names
+ * twice has a name of its own (GranteeAgent: the other party of a grant).
+ */
 export type Fixtures = Record<string, string>;
 
 /** Which object an id argument names, by its name; `id` takes the noun of the mutation. */
@@ -28,7 +32,7 @@ const ID_FIELDS: Record<string, string> = {
   keyId: "VirtualKey",
   agentId: "Agent",
   fromAgentId: "Agent",
-  toAgentId: "Agent",
+  toAgentId: "GranteeAgent",
   providerId: "Provider",
   grantId: "DelegationGrant",
   parentGrantId: "DelegationGrant",
@@ -104,7 +108,7 @@ function generatedCall(
   const passed = field.args
     .filter((arg) => variables[arg.name] !== undefined)
     .map((arg) => `${arg.name}: $${arg.name}`);
-  const selection = isObjectType(getNamedType(field.type)) ? " { __typename }" : "";
+  const selection = selectionOf(getNamedType(field.type));
   const head = declarations.length ? `(${declarations.join(", ")})` : "";
   return {
     field: field.name,
@@ -112,6 +116,15 @@ function generatedCall(
     variables,
     targets,
   };
+}
+
+/**
+ * What a call asks back: the id too where the type has one, so a list that wrongly answers with
+ * another org's rows shows their ids (a bare __typename would hide the leak).
+ */
+function selectionOf(type: GraphQLNamedType): string {
+  if (!isObjectType(type)) return "";
+  return "id" in type.getFields() ? " { __typename id }" : " { __typename }";
 }
 
 type Placer = (name: string) => string;
