@@ -21,6 +21,8 @@ import {
 } from "./limits/limits-config.ts";
 import { createLimitsStore, type LimitsStore } from "./limits/limits-store.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { DEFAULT_BREAKER } from "./routing/health/circuit-breaker.ts";
+import { createHealthStore, type HealthStore } from "./routing/health/health-store.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
 import { sealLegacyProviderHeaders } from "./routing/provider-headers.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
@@ -42,6 +44,8 @@ export interface Services {
   background: BackgroundTasks;
   virtualKeys: VirtualKeyAuthenticator;
   models: ModelDirectory;
+  /** Deployment health shared by every instance: circuit breakers, latency, calls in flight. */
+  health: HealthStore;
   /** Rate limits and budgets: rules per org (cached) and their counters in Redis. */
   limits: {
     config: LimitsConfig;
@@ -186,6 +190,14 @@ export async function startServices(config: Config, options: StartOptions = {}):
     background,
     virtualKeys: createVirtualKeyAuthenticator({ db: sql.db, keyring, now: clock }),
     models: createModelDirectory({ db: sql.db, keyring, config }),
+    health: createHealthStore({
+      redis: redis.redis,
+      namespace: config.redisNamespace,
+      breaker: DEFAULT_BREAKER,
+      latencyAlpha: 0.3,
+      inFlightLeaseMs: LEASE_MS,
+      healthTtlMs: 24 * 60 * 60_000,
+    }),
     limits,
     usage,
     alerts: createAlerts({

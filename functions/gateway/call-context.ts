@@ -9,6 +9,7 @@ import type { LimitsReport } from "../limits/limits-report.ts";
 import type { Reservation } from "../limits/limits-store.ts";
 import type { PriceBook } from "../pricing/price-book.ts";
 import type { ProviderErrorKind, Usage } from "../providers/types.ts";
+import type { DeploymentHealth } from "../routing/health/health-store.ts";
 import type { Deployment, ResolvedModel } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
 import type { GatewayError } from "./errors.ts";
@@ -58,6 +59,12 @@ export interface CallContext {
   route: ResolvedModel | null;
   /** The response cache: what the request asked for and the entry that answered it, if any. */
   cache: CallCache;
+  /**
+   * The shared health (circuit breaker, latency, in flight) of a route's deployments, read while
+   * the limits are reserved; never rejects. Null for a `<provider>/<model>` call: the client
+   * named that one deployment, so it is called as asked, without a breaker.
+   */
+  health: Promise<ReadonlyMap<Deployment, DeploymentHealth>> | null;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -90,6 +97,7 @@ export function newCallContext(init: {
     prices: null,
     route: null,
     cache: { directive: null, key: null, hit: null },
+    health: null,
     attempts: [],
     served: null,
     usage: () => null,

@@ -40,7 +40,8 @@ export const chatCompletions: EndpointSpec = {
     const cached = await lookupCache(call, chat);
     if (cached) return answerFromCache(call, cached, chat);
     // 7b–8. provider call with fallback · 9. output guardrails: later issue
-    const outcome = await callWithFallback(call, orderDeployments(call, estimate.worstUsage), chat);
+    const ordered = await orderDeployments(call, estimate.worstUsage);
+    const outcome = await callWithFallback(call, ordered, chat);
     return answerChat(call, outcome);
   },
 };
