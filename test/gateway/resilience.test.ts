@@ -4,10 +4,13 @@
  * the deadline, and a call every deployment fails is answered with the documented error within
  * the deadline, naming each deployment tried.
  */
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usageRecords } from "../../db/schema/index.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
 import { ask, orgWithRoute, servedBy } from "../routing/route-fixture.ts";
-import { startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { rawId, startTestGateway, type TestGateway } from "../support/gateway.ts";
+import { streamText } from "../support/stream-text.ts";
 
 const fakes: FakeOpenAI[] = [];
 let gateway: TestGateway;
@@ -98,6 +101,85 @@ describe("fallback and retries", () => {
     expect(fake.requests).toHaveLength(1);
     const body = await response.json();
     expect(body.error.message).toContain("Retry-After ends after the request deadline");
+  });
+});
+
+describe("the attempts", () => {
+  it("are stored in the usage record: deployment, status, error kind and latency each", async () => {
+    const [failing, healthy] = await twoUpstreams();
+    const org = await orgWithRoute(gateway, [failing, healthy]);
+    failing.script({ kind: "error", status: 503, message: "overloaded" });
+    const response = await gateway.call("/v1/chat/completions", ask(), org.secret);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-switchyard-attempts")).toBe("2");
+    await gateway.services.background.drain();
+    const [record] = await gateway.services.sql.db
+      .select()
+      .from(usageRecords)
+      .where(eq(usageRecords.requestId, response.headers.get("x-request-id") ?? ""));
+    expect(record?.attempts).toBe(2);
+    expect(record?.attemptLog).toEqual([
+      {
+        deployment: "up0/model-0",
+        status: 503,
+        error: "upstream_http",
+        latencyMs: expect.any(Number),
+      },
+      { deployment: "up1/model-1", status: 200, error: null, latencyMs: expect.any(Number) },
+    ]);
+  });
+});
+
+describe("streams through a route", () => {
+  async function inFlight(org: { orgId: string }): Promise<number[]> {
+    const resolved = await gateway.services.models.resolve(rawId(org.orgId), "smart");
+    const health = await gateway.services.health.read(resolved?.deployments ?? [], Date.now());
+    return health.map((entry) => entry.inFlight);
+  }
+
+  it("closes the upstream when the client goes away mid-stream, and stops counting it busy", async () => {
+    const fake = await upstream();
+    const org = await orgWithRoute(gateway, [fake], { strategy: "LEAST_BUSY" });
+    fake.script({ kind: "stream", deltas: ["partial", " never", " sent"], holdAfter: 2 });
+    const client = new AbortController();
+    const response = await gateway.call(
+      "/v1/chat/completions",
+      ask("smart", { stream: true }),
+      org.secret,
+      {},
+      client.signal,
+    );
+    const { reader, until } = streamText(response);
+    await until('"partial"');
+    expect(await inFlight(org)).toEqual([1]);
+    const waiting = reader.read();
+    client.abort(new Error("client disconnected"));
+    await reader.cancel();
+    expect((await waiting).done).toBe(true);
+    expect(await fake.requests[0]?.closed).toEqual({ aborted: true });
+    fake.release();
+    await gateway.services.background.drain();
+    expect(await inFlight(org)).toEqual([0]);
+  });
+
+  it("ends a stream the upstream cuts with an in-band error event, without falling back", async () => {
+    const [cutting, healthy] = await twoUpstreams();
+    const org = await orgWithRoute(gateway, [cutting, healthy]);
+    cutting.script({ kind: "stream", deltas: ["a", "b", "c"], disconnectAfter: 1 });
+    const response = await gateway.call(
+      "/v1/chat/completions",
+      ask("smart", { stream: true }),
+      org.secret,
+    );
+    expect(response.status).toBe(200);
+    const events = (await response.text())
+      .split("\n\n")
+      .filter((event) => event.startsWith("data: "));
+    expect(JSON.parse(events.at(-1)?.slice(6) ?? "{}").error).toMatchObject({ type: "api_error" });
+    // The client already had the first bytes: no second deployment behind its back.
+    expect(healthy.requests).toHaveLength(0);
+    await gateway.services.background.drain();
+    expect(await inFlight(org)).toEqual([0, 0]);
   });
 });
 

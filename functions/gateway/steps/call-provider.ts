@@ -193,8 +193,8 @@ async function callOnce(
       retryable: true,
     });
   }
-  // The timeout bounds the wait for the answer to begin, not the length of a stream; the
-  // deadline's signal also carries the client's disconnect.
+  // The timeout bounds the wait for the answer to begin, not the length of a stream.
+  const clientSignal = attempting.call.request.signal ? [attempting.call.request.signal] : [];
   const timeout = new AbortController();
   const timer = setTimeout(
     () => timeout.abort(new DOMException("upstream timed out", "TimeoutError")),
@@ -202,7 +202,9 @@ async function callOnce(
   );
   try {
     return await adapter.chatCompletion(attempting.request, deployment.target, {
-      signal: AbortSignal.any([timeout.signal, attempting.deadline.signal]),
+      // The client's own signal too: the deadline lets go of it once the answer has begun, but
+      // a client that leaves mid-stream must still close the upstream.
+      signal: AbortSignal.any([timeout.signal, attempting.deadline.signal, ...clientSignal]),
       fetch: attempting.call.services.fetch,
       requestId: attempting.call.requestId,
     });
