@@ -29,6 +29,8 @@ import { createLimitsStore, type LimitsStore } from "./limits/limits-store.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { type CallObserver, createCallObserver } from "./observability/call-observer.ts";
 import { createCallTracer } from "./observability/tracing.ts";
+import { DEFAULT_BREAKER } from "./routing/health/circuit-breaker.ts";
+import { createHealthStore, type HealthStore } from "./routing/health/health-store.ts";
 import { createModelDirectory, type ModelDirectory } from "./routing/model-directory.ts";
 import { sealLegacyProviderHeaders } from "./routing/provider-headers.ts";
 import { resolveSecrets } from "./security/dev-secrets.ts";
@@ -52,6 +54,8 @@ export interface Services {
   /** Delegation grant tokens → their chains (cached briefly) and revocation publishing. */
   grants: GrantResolver;
   models: ModelDirectory;
+  /** Deployment health shared by every instance: circuit breakers, latency, calls in flight. */
+  health: HealthStore;
   /** Rate limits and budgets: rules per org (cached) and their counters in Redis. */
   limits: {
     config: LimitsConfig;
@@ -221,6 +225,14 @@ export async function startServices(config: Config, options: StartOptions = {}):
       now: clock,
     }),
     models: createModelDirectory({ db: sql.db, keyring, config }),
+    health: createHealthStore({
+      redis: redis.redis,
+      namespace: config.redisNamespace,
+      breaker: DEFAULT_BREAKER,
+      latencyAlpha: 0.3,
+      inFlightLeaseMs: LEASE_MS,
+      healthTtlMs: 24 * 60 * 60_000,
+    }),
     limits,
     usage,
     guardrails: createGuardrailPolicyCache(sql.db),

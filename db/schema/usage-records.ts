@@ -1,6 +1,17 @@
 import { boolean, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, jsonObject, nanoUsd } from "./columns.ts";
 
+/** One try of one deployment (functions/gateway/call-context.ts `Attempt`), as stored. */
+export interface AttemptLogEntry {
+  /** `<provider>/<model>`. */
+  deployment: string;
+  /** The upstream's HTTP status; null when no answer came. */
+  status: number | null;
+  /** The failure's kind (timeout, network, upstream_http, ...); null when it answered. */
+  error: string | null;
+  latencyMs: number;
+}
+
 /**
  * One accounted call. A ledger: no foreign keys, so a record always lands (the outbox drain never
  * meets a poison row) and survives the deletion of the key, team or org it names.
@@ -28,6 +39,8 @@ export const usageRecords = pgTable(
     stream: boolean("stream").notNull(),
     cacheHit: boolean("cache_hit").notNull(),
     attempts: integer("attempts").notNull(),
+    /** Every deployment tried, in order: `{deployment, status, error, latencyMs}` each. */
+    attemptLog: jsonb("attempt_log").$type<AttemptLogEntry[]>().notNull().default([]),
     inputTokens: integer("input_tokens").notNull(),
     outputTokens: integer("output_tokens").notNull(),
     cachedInputTokens: integer("cached_input_tokens").notNull(),

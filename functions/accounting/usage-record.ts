@@ -1,5 +1,6 @@
 /** One accounted call, as written to `usage_records`. Money is integer nano-USD (1e-9 USD). */
 import { z } from "zod";
+import type { AttemptLogEntry } from "../../db/schema/usage-records.ts";
 
 export interface UsageRecord {
   requestId: string;
@@ -20,6 +21,8 @@ export interface UsageRecord {
   stream: boolean;
   cacheHit: boolean;
   attempts: number;
+  /** Each attempt: deployment, status, error kind, latency (absent in records parked before it). */
+  attemptLog?: AttemptLogEntry[];
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
@@ -67,6 +70,16 @@ export const parkedUsageRecordSchema = z.object({
   stream: z.boolean(),
   cacheHit: z.boolean(),
   attempts: z.number(),
+  attemptLog: z
+    .array(
+      z.object({
+        deployment: z.string(),
+        status: z.number().nullable(),
+        error: z.string().nullable(),
+        latencyMs: z.number(),
+      }),
+    )
+    .default([]),
   inputTokens: z.number(),
   outputTokens: z.number(),
   cachedInputTokens: z.number(),

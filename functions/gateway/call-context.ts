@@ -9,6 +9,7 @@ import type { LimitsReport } from "../limits/limits-report.ts";
 import type { Reservation } from "../limits/limits-store.ts";
 import type { PriceBook } from "../pricing/price-book.ts";
 import type { ProviderErrorKind, Usage } from "../providers/types.ts";
+import type { DeploymentHealth } from "../routing/health/health-store.ts";
 import type { Deployment, ResolvedModel } from "../routing/model-directory.ts";
 import type { Services } from "../services.ts";
 import type { GatewayError } from "./errors.ts";
@@ -61,6 +62,12 @@ export interface CallContext {
   cache: CallCache;
   /** The guardrails of the call and what they decided; null when no policy applies. */
   guardrails: CallGuardrailState | null;
+  /**
+   * The shared health (circuit breaker, latency, in flight) of a route's deployments, read while
+   * the limits are reserved; never rejects. Null for a `<provider>/<model>` call: the client
+   * named that one deployment, so it is called as asked, without a breaker.
+   */
+  health: Promise<ReadonlyMap<Deployment, DeploymentHealth>> | null;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
   /** The deployment whose answer the client got. */
@@ -94,6 +101,7 @@ export function newCallContext(init: {
     route: null,
     cache: { directive: null, key: null, hit: null },
     guardrails: null,
+    health: null,
     attempts: [],
     served: null,
     usage: () => null,

@@ -6,12 +6,31 @@
  */
 import type { ProviderError } from "../providers/types.ts";
 
-/** Stored in `model_routes.fallback_on` as these strings. */
-export const FAILURE_CLASSES = ["connection", "timeout", "429", "5xx"] as const;
+/**
+ * Stored in `model_routes.fallback_on` as these strings. "context_window" is the one refusal a
+ * route may opt into: the prompt is too long for this deployment's model, and a later deployment
+ * with a larger window may take it.
+ */
+export const FAILURE_CLASSES = ["connection", "timeout", "429", "5xx", "context_window"] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
-/** Without a route, or when a route does not say: every class, as before routes existed. */
-export const DEFAULT_FALLBACK_ON: readonly FailureClass[] = FAILURE_CLASSES;
+/** Without a route, or when a route does not say: every transient class, as before routes. */
+export const DEFAULT_FALLBACK_ON: readonly FailureClass[] = ["connection", "timeout", "429", "5xx"];
+
+/**
+ * How providers say "the prompt does not fit": OpenAI and its compatibles send the code
+ * `context_length_exceeded`; Anthropic says "prompt is too long"; others word it in the message.
+ */
+const CONTEXT_WINDOW_CODES = new Set(["context_length_exceeded", "string_above_max_length"]);
+const CONTEXT_WINDOW_MESSAGE =
+  /context[ _-]?(length|window)|maximum context|prompt is too long|too many (input )?tokens|input is too long/i;
+
+export function isContextWindowError(error: ProviderError): boolean {
+  if (error.kind !== "upstream_http" || (error.status !== 400 && error.status !== 413))
+    return false;
+  if (error.code !== null && CONTEXT_WINDOW_CODES.has(error.code)) return true;
+  return CONTEXT_WINDOW_MESSAGE.test(error.message);
+}
 
 export function isFailureClass(value: string): value is FailureClass {
   return (FAILURE_CLASSES as readonly string[]).includes(value);
@@ -28,6 +47,7 @@ export function failureClassOf(error: ProviderError): FailureClass | null {
       if (error.status === 429) return "429";
       if (error.status === 408) return "timeout";
       if (error.status >= 500) return "5xx";
+      if (isContextWindowError(error)) return "context_window";
       return null;
     default:
       return null;
@@ -36,12 +56,14 @@ export function failureClassOf(error: ProviderError): FailureClass | null {
 
 /**
  * Whether to try the next deployment after `error`. A failure that is not retryable (the
- * provider refused the request, the client went away) never falls back. A retryable one falls
+ * provider refused the request, the client went away) never falls back, except a context-window
+ * refusal on a route that opted in. A retryable one falls
  * back when its class is in `fallbackOn`; retryable failures outside the classes (a 2xx that is
  * not the wire format, a misconfigured provider, 409) are the deployment's fault and always do.
  */
 export function shouldFallBack(error: ProviderError, fallbackOn: readonly FailureClass[]): boolean {
-  if (!error.retryable) return false;
   const failureClass = failureClassOf(error);
+  if (failureClass === "context_window") return fallbackOn.includes(failureClass);
+  if (!error.retryable) return false;
   return failureClass === null || fallbackOn.includes(failureClass);
 }

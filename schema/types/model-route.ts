@@ -46,8 +46,11 @@ const alias = modelNameSchema.regex(
 const RouteStrategyEnum = builder.enumType("RouteStrategy", {
   description:
     "PRIORITY: lowest priority first, ties in listed order. WEIGHTED: the first deployment drawn " +
-    "at random by weight, the rest in priority order as fallback. COST: cheapest first for the " +
-    "request's estimated tokens at the org's prices; unpriced deployments last.",
+    "at random by weight, the rest in priority order as fallback. LATENCY: lowest recent latency " +
+    "first (an average shared by every instance, decayed with age so slow deployments are " +
+    "retried). LEAST_BUSY: fewest calls in flight first, counted across instances, ties at " +
+    "random. COST: cheapest first for the request's estimated tokens at the org's prices; " +
+    "unpriced deployments last.",
   values: ROUTE_STRATEGIES,
 });
 
@@ -57,6 +60,7 @@ const FALLBACK_CONDITIONS = {
   TIMEOUT: "timeout",
   RATE_LIMITED: "429",
   SERVER_ERROR: "5xx",
+  CONTEXT_WINDOW: "context_window",
 } as const satisfies Record<string, FailureClass>;
 type FallbackCondition = keyof typeof FALLBACK_CONDITIONS;
 
@@ -64,7 +68,9 @@ const FallbackConditionEnum = builder.enumType("FallbackCondition", {
   description:
     "A failure that moves a call on to the next deployment: CONNECTION (refused, reset, DNS), " +
     "TIMEOUT (the deployment's timeoutMs, or upstream 408), RATE_LIMITED (upstream 429), " +
-    "SERVER_ERROR (upstream 5xx). A provider's 400/401/403 never falls back.",
+    "SERVER_ERROR (upstream 5xx), CONTEXT_WINDOW (the provider refused the prompt as longer " +
+    "than its model's context window: opt in to try a deployment with a larger one). Any other " +
+    "400/401/403 from a provider never falls back.",
   values: Object.keys(FALLBACK_CONDITIONS) as FallbackCondition[],
 });
 
@@ -243,7 +249,8 @@ builder.mutationFields((t) => ({
             }),
             fallbackOn: f.field({
               type: [FallbackConditionEnum],
-              description: "Default: every condition. An empty list never falls back.",
+              description:
+                "Default: CONNECTION, TIMEOUT, RATE_LIMITED, SERVER_ERROR. An empty list never falls back.",
             }),
           }),
         }),

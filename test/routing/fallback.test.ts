@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { isRetryableStatus, ProviderError } from "../../functions/providers/errors.ts";
 import {
   DEFAULT_FALLBACK_ON,
+  FAILURE_CLASSES,
   failureClassOf,
+  isContextWindowError,
   shouldFallBack,
 } from "../../functions/routing/fallback.ts";
 
@@ -54,5 +56,37 @@ describe("shouldFallBack", () => {
       const error = upstream(status);
       expect(shouldFallBack(error, DEFAULT_FALLBACK_ON)).toBe(error.retryable);
     }
+  });
+});
+
+describe("context-window refusals", () => {
+  const refusal = (init: { message: string; code?: string; status?: number }) =>
+    new ProviderError({
+      kind: "upstream_http",
+      status: init.status ?? 400,
+      retryable: false,
+      message: init.message,
+      code: init.code ?? null,
+    });
+  const openAI = refusal({
+    message: "This model's maximum context length is 8192 tokens.",
+    code: "context_length_exceeded",
+  });
+  const anthropic = refusal({ message: "prompt is too long: 210000 tokens > 200000 maximum" });
+
+  it("recognises OpenAI's code and Anthropic's wording, and not other 400s", () => {
+    expect(isContextWindowError(openAI)).toBe(true);
+    expect(isContextWindowError(anthropic)).toBe(true);
+    expect(isContextWindowError(refusal({ message: "Invalid value for 'temperature'" }))).toBe(
+      false,
+    );
+    expect(isContextWindowError(refusal({ message: "context length", status: 401 }))).toBe(false);
+  });
+
+  it("falls back only on a route that opted in", () => {
+    expect(failureClassOf(openAI)).toBe("context_window");
+    expect(shouldFallBack(openAI, DEFAULT_FALLBACK_ON)).toBe(false);
+    expect(shouldFallBack(anthropic, FAILURE_CLASSES)).toBe(true);
+    expect(shouldFallBack(anthropic, ["context_window"])).toBe(true);
   });
 });

@@ -1,7 +1,10 @@
 /** The routing strategies as pure functions: given deployments (and prices, randomness), an order. */
 import { describe, expect, it } from "vitest";
 import { createPriceBook } from "../../functions/pricing/price-book.ts";
+import type { DeploymentHealth } from "../../functions/routing/health/health-store.ts";
 import { costOrder } from "../../functions/routing/strategies/cost.ts";
+import { LATENCY_HALF_LIFE_MS, latencyOrder } from "../../functions/routing/strategies/latency.ts";
+import { leastBusyOrder } from "../../functions/routing/strategies/least-busy.ts";
 import { priorityOrder } from "../../functions/routing/strategies/priority.ts";
 import type { RoutedDeployment } from "../../functions/routing/strategies/types.ts";
 import { weightedOrder } from "../../functions/routing/strategies/weighted.ts";
@@ -107,5 +110,70 @@ describe("COST", () => {
       0,
     );
     expect(labels(order)).toEqual(["dear/big", "unknown/model"]);
+  });
+});
+
+/** A health lookup by label, for the strategies that read shared state. */
+function healthBy(
+  entries: Record<string, Partial<DeploymentHealth>>,
+): (deployment: RoutedDeployment) => DeploymentHealth {
+  return (deployment) => ({
+    breaker: { open: false, openUntil: 0, probeUntil: 0 },
+    latency: null,
+    inFlight: 0,
+    ...entries[deployment.label],
+  });
+}
+
+describe("LATENCY", () => {
+  const now = 1_800_000_000_000;
+  const [slow, fast, fresh] = [deployment("s/slow"), deployment("f/fast"), deployment("n/new")];
+
+  it("puts the lowest recent latency first", () => {
+    const health = healthBy({
+      "s/slow": { latency: { ewmaMs: 2_000, at: now } },
+      "f/fast": { latency: { ewmaMs: 150, at: now } },
+    });
+    expect(labels(latencyOrder([slow, fast], health, now))).toEqual(["f/fast", "s/slow"]);
+  });
+
+  it("tries a deployment never measured first, so it gets measured", () => {
+    const health = healthBy({ "f/fast": { latency: { ewmaMs: 150, at: now } } });
+    expect(labels(latencyOrder([fast, fresh], health, now))).toEqual(["n/new", "f/fast"]);
+  });
+
+  it("lets an old slow measurement decay until the deployment is tried again", () => {
+    const health = healthBy({
+      "s/slow": { latency: { ewmaMs: 2_000, at: now - 5 * LATENCY_HALF_LIFE_MS } },
+      "f/fast": { latency: { ewmaMs: 150, at: now } },
+    });
+    // 2000 ms halved five times is 62.5 ms: below the fresh 150 ms.
+    expect(labels(latencyOrder([fast, slow], health, now))).toEqual(["s/slow", "f/fast"]);
+  });
+});
+
+describe("LEAST_BUSY", () => {
+  const [a, b, c] = [deployment("a/x"), deployment("b/x"), deployment("c/x")];
+
+  it("puts the deployment with the fewest calls in flight first", () => {
+    const health = healthBy({
+      "a/x": { inFlight: 4 },
+      "b/x": { inFlight: 1 },
+      "c/x": { inFlight: 2 },
+    });
+    expect(labels(leastBusyOrder([a, b, c], health, seeded(1)))).toEqual(["b/x", "c/x", "a/x"]);
+  });
+
+  it("spreads ties at random instead of always picking the first listed", () => {
+    const random = seeded(5);
+    const health = healthBy({});
+    const firsts = new Map<string, number>();
+    for (let i = 0; i < 3_000; i++) {
+      const [first] = leastBusyOrder([a, b, c], health, random);
+      if (first) firsts.set(first.label, (firsts.get(first.label) ?? 0) + 1);
+    }
+    for (const label of ["a/x", "b/x", "c/x"]) {
+      expect(Math.abs((firsts.get(label) ?? 0) / 3_000 - 1 / 3)).toBeLessThan(0.05);
+    }
   });
 });

@@ -157,17 +157,41 @@ describe("createModelRoute", () => {
     expect(route.orgId).toBeNull();
   });
 
-  it("refuses LATENCY and LEAST_BUSY, which routes do not offer yet", async () => {
+  it("accepts every strategy: PRIORITY, WEIGHTED, LATENCY, LEAST_BUSY and COST", async () => {
     const { orgId, providerId } = await orgWithProvider();
-    for (const strategy of ["LATENCY", "LEAST_BUSY"]) {
-      const result = await create({
+    for (const strategy of ["PRIORITY", "WEIGHTED", "LATENCY", "LEAST_BUSY", "COST"]) {
+      const route = await mustCreate({
         orgId,
-        alias: "x",
+        alias: `by-${strategy.toLowerCase()}`,
         strategy,
         deployments: [{ providerId, model: "m" }],
       });
-      expect(codesOf(result)).toEqual(["BAD_USER_INPUT"]);
+      expect(route.strategy).toBe(strategy);
     }
+  });
+
+  it("refuses a strategy it does not know", async () => {
+    const { orgId, providerId } = await orgWithProvider();
+    const result = await create({
+      orgId,
+      alias: "x",
+      strategy: "FASTEST",
+      deployments: [{ providerId, model: "m" }],
+    });
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expect(result.data ?? null).toBeNull();
+  });
+
+  it("stores a route's opt-in to fall back on context-window refusals", async () => {
+    const { orgId, providerId } = await orgWithProvider();
+    const route = await mustCreate({
+      orgId,
+      alias: "long",
+      strategy: "PRIORITY",
+      deployments: [{ providerId, model: "m" }],
+      fallbackOn: ["SERVER_ERROR", "CONTEXT_WINDOW"],
+    });
+    expect(route.fallbackOn).toEqual(["SERVER_ERROR", "CONTEXT_WINDOW"]);
   });
 });
 
@@ -227,7 +251,7 @@ describe("updateModelRoute and deleteModelRoute", () => {
     const result = await gateway.admin<{ updateModelRoute: { route: RouteView } }>(UPDATE, {
       input: {
         id: route.id,
-        strategy: "COST",
+        strategy: "LEAST_BUSY",
         deployments: [
           { providerId, model: "two" },
           { providerId, model: "three" },
@@ -236,7 +260,7 @@ describe("updateModelRoute and deleteModelRoute", () => {
     });
     expect(result.updateModelRoute.route).toMatchObject({
       alias: "r",
-      strategy: "COST",
+      strategy: "LEAST_BUSY",
       deployments: [{ model: "two" }, { model: "three" }],
     });
   });

@@ -42,7 +42,8 @@ export const chatCompletions: EndpointSpec = {
     const cached = await lookupCache(call, chat);
     if (cached) return withGuardrailsHeader(call, answerFromCache(call, cached, chat));
     // 7b–8. provider call with fallback · 9. output guardrails (restore, flag, redact, block)
-    const outcome = await callWithFallback(call, orderDeployments(call, estimate.worstUsage), chat);
+    const ordered = await orderDeployments(call, estimate.worstUsage);
+    const outcome = await callWithFallback(call, ordered, chat);
     return withGuardrailsHeader(call, answerChat(call, guardOutput(call, outcome)));
   },
 };

@@ -16,6 +16,7 @@ import { authenticate } from "../steps/authenticate.ts";
 import { authorizeModel } from "../steps/authorize.ts";
 import { lookupCache, readCacheDirective } from "../steps/cache.ts";
 import { callWithFallback } from "../steps/call-provider.ts";
+import { guardInput, guardOutput, withGuardrailsHeader } from "../steps/guardrails.ts";
 import { reserveLimits } from "../steps/limits.ts";
 import { parseAnthropicRequest } from "../steps/parse-messages.ts";
 import { readJsonBody } from "../steps/read-body.ts";
@@ -40,11 +41,14 @@ export const messages: EndpointSpec = {
     // 4. limits
     const estimate = estimateChatCall(chat, deployments);
     await reserveLimits(call, estimate);
+    // 5. input guardrails, on the canonical request the provider will see
+    await guardInput(call, chat);
     // 6. response cache
     const cached = await lookupCache(call, chat);
-    if (cached) return answerMessagesFromCache(call, cached, request);
-    // 7b–8. provider call with fallback
-    const outcome = await callWithFallback(call, orderDeployments(call, estimate.worstUsage), chat);
-    return answerMessages(call, outcome, request);
+    if (cached) return withGuardrailsHeader(call, answerMessagesFromCache(call, cached, request));
+    // 7b–8. provider call with fallback · 9. output guardrails
+    const ordered = await orderDeployments(call, estimate.worstUsage);
+    const outcome = await callWithFallback(call, ordered, chat);
+    return withGuardrailsHeader(call, answerMessages(call, guardOutput(call, outcome), request));
   },
 };

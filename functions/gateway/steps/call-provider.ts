@@ -1,36 +1,59 @@
 /**
- * Stage 7b–8: call the deployments in order until one answers. A failure the route's `fallbackOn`
- * names (default: timeout, 5xx, 429, network; routing/fallback.ts) moves on to the next
- * deployment; anything else ends the call. Once a stream
- * has started there is no fallback: the client already has the first bytes.
+ * Stage 7b–8: call the deployments in order until one answers, within one deadline per request.
+ *
+ * - A failure the route's `fallbackOn` names (default: connection, timeout, 429, 5xx;
+ *   routing/fallback.ts) moves on to the next deployment at once; anything else ends the call.
+ * - Once every deployment has been tried, the ones that failed transiently are retried, after an
+ *   exponential backoff with full jitter and never before their upstream's Retry-After, for up
+ *   to MAX_RETRY_ROUNDS rounds. A wait that would end past the deadline is not waited.
+ * - On a route, a deployment whose circuit is open is skipped without a network call, and every
+ *   attempt feeds the shared health (routing/health) off the response path.
+ * - Once a stream has started there is no fallback: the client already has the first bytes.
  */
 import type { Logger } from "../../log.ts";
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
 import { adapterFor } from "../../providers/index.ts";
 import { type ChatOutcome, ProviderError } from "../../providers/types.ts";
-import { DEFAULT_FALLBACK_ON, shouldFallBack } from "../../routing/fallback.ts";
+import { DEFAULT_FALLBACK_ON, failureClassOf, shouldFallBack } from "../../routing/fallback.ts";
+import {
+  createDeploymentGuard,
+  type DeploymentGuard,
+} from "../../routing/health/deployment-guard.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
+import { fullJitterDelay, sleep } from "../../routing/resilience/backoff.ts";
+import {
+  DEADLINE_HEADER,
+  type Deadline,
+  deadlineMsOf,
+  MAX_DEADLINE_MS,
+  startDeadline,
+} from "../../routing/resilience/deadline.ts";
 import type { CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
+import { type AttemptFailure, gatewayErrorFor, type Miss } from "./call-failures.ts";
 
+export { gatewayErrorFor } from "./call-failures.ts";
+
+/** A deployment's wait for its answer to begin when neither it nor its provider says. */
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** Rounds of retries after the first pass over the deployments (0 = fallback only). */
+export const MAX_RETRY_ROUNDS = 1;
 
-export interface CallOptions {
-  fetch: typeof fetch;
-  requestId: string;
-  clientSignal: AbortSignal | undefined;
-  /** Where an adapter's unexpected failure (a bug, not an upstream answer) is reported. */
+interface Attempting {
+  call: CallContext;
+  request: ChatCompletionRequest;
+  deadline: Deadline;
+  guard: DeploymentGuard | null;
   log: Logger;
 }
 
-export interface AttemptFailure {
-  deployment: Deployment;
-  error: ProviderError;
-}
+type AttemptResult =
+  | { kind: "answered"; outcome: ChatOutcome }
+  | { kind: "missed"; miss: Miss; retry: boolean; stop: boolean };
 
 /**
- * Tries each deployment in turn, recording every attempt in the call context; the one that
- * answers becomes `call.served`, and its usage becomes the call's.
+ * Tries the deployments as described above, recording every attempt in the call context; the
+ * one that answers becomes `call.served`, and its usage becomes the call's.
  */
 export async function callWithFallback(
   call: CallContext,
@@ -38,41 +61,128 @@ export async function callWithFallback(
   request: ChatCompletionRequest,
 ): Promise<ChatOutcome> {
   const { services } = call;
-  const options: CallOptions = {
-    fetch: services.fetch,
-    requestId: call.requestId,
-    clientSignal: call.request.signal,
-    log: services.log,
-  };
-  const fallbackOn = call.route?.route?.fallbackOn ?? DEFAULT_FALLBACK_ON;
-  const failures: AttemptFailure[] = [];
-  for (const deployment of deployments) {
-    const startedAt = services.clock();
-    try {
-      const outcome = await callOnce(deployment, request, options);
-      const latencyMs = services.clock() - startedAt;
-      call.attempts.push({ deployment, status: 200, error: null, latencyMs });
-      call.served = deployment;
-      const usage = outcome.kind === "complete" ? outcome.usage : null;
-      call.usage = outcome.kind === "complete" ? () => usage : outcome.usage;
-      return outcome;
-    } catch (error) {
-      if (!(error instanceof ProviderError)) logUnexpected(error, deployment, options);
-      const failure = asProviderError(error);
-      const latencyMs = services.clock() - startedAt;
-      const status = failure.kind === "upstream_http" ? failure.status : null;
-      call.attempts.push({ deployment, status, error: failure.kind, latencyMs });
-      failures.push({ deployment, error: failure });
-      if (!shouldFallBack(failure, fallbackOn)) break;
-    }
+  const deadlineMs = deadlineMsOf(call.request.headers);
+  if (!deadlineMs.ok) {
+    throw new GatewayError(
+      "invalid_request",
+      `The ${DEADLINE_HEADER} header must be a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}.`,
+    );
   }
-  throw gatewayErrorFor(failures);
+  const health = call.health ? await call.health : null;
+  const deadline = startDeadline(deadlineMs.ms, services.clock, call.request.signal);
+  const attempting: Attempting = {
+    call,
+    request,
+    deadline,
+    log: services.log,
+    guard: health
+      ? createDeploymentGuard({
+          store: services.health,
+          health,
+          clock: services.clock,
+          background: services.background,
+        })
+      : null,
+  };
+  const misses: Miss[] = [];
+  const notBefore = new Map<Deployment, number>();
+  try {
+    let candidates = [...deployments];
+    for (let round = 0; round <= MAX_RETRY_ROUNDS && candidates.length > 0; round++) {
+      if (round > 0) {
+        const delay = fullJitterDelay(round, Math.random);
+        if (delay >= deadline.remaining()) break;
+        await sleep(delay, deadline.signal);
+      }
+      const retryLater: Deployment[] = [];
+      for (const deployment of candidates) {
+        if (deadline.expired()) break;
+        const wait = (notBefore.get(deployment) ?? 0) - services.clock();
+        if (wait >= deadline.remaining()) {
+          // Its Retry-After ends past the deadline: waiting could only end in a timeout.
+          misses.push({ deployment, skipped: "its Retry-After ends after the request deadline" });
+          continue;
+        }
+        if (wait > 0) await sleep(wait, deadline.signal);
+        const result = await attempt(attempting, deployment);
+        if (result.kind === "answered") return result.outcome;
+        misses.push(result.miss);
+        if (result.stop) throw gatewayErrorFor(misses);
+        if (result.retry) retryLater.push(deployment);
+        const retryAfterMs = "error" in result.miss ? result.miss.error.retryAfterMs : null;
+        if (retryAfterMs !== null) notBefore.set(deployment, services.clock() + retryAfterMs);
+      }
+      candidates = retryLater;
+    }
+  } catch (error) {
+    // A backoff cut short by the deadline or the client ends the loop; anything else is thrown.
+    if (!deadline.signal.aborted || error instanceof GatewayError) throw error;
+  } finally {
+    deadline.dispose();
+  }
+  throw gatewayErrorFor(misses, { deadlineMs: deadline.ms, passed: deadline.expired() });
+}
+
+async function attempt(attempting: Attempting, deployment: Deployment): Promise<AttemptResult> {
+  const { call, deadline, guard } = attempting;
+  const { services } = call;
+  const timeoutMs = Math.max(1, Math.min(timeoutOf(deployment), deadline.remaining()));
+  const admission = guard ? await guard.admit(deployment, timeoutMs) : { admitted: true as const };
+  if (!admission.admitted) {
+    const seconds = Math.ceil(admission.retryAfterMs / 1000);
+    const skipped = `circuit open (deployment ejected after repeated failures${seconds > 0 ? `, for ${seconds} s more` : ""})`;
+    return {
+      kind: "missed",
+      miss: { deployment, skipped, retryAfterMs: admission.retryAfterMs },
+      retry: false,
+      stop: false,
+    };
+  }
+  const release = guard?.enter(deployment, `${call.requestId}:${call.attempts.length}`) ?? null;
+  const startedAt = services.clock();
+  try {
+    const outcome = await callOnce(attempting, deployment, timeoutMs);
+    const latencyMs = services.clock() - startedAt;
+    call.attempts.push({ deployment, status: 200, error: null, latencyMs });
+    guard?.report(deployment, null, latencyMs, timeoutMs);
+    call.served = deployment;
+    if (outcome.kind === "complete") {
+      release?.();
+      const usage = outcome.usage;
+      call.usage = () => usage;
+      return { kind: "answered", outcome };
+    }
+    call.usage = outcome.usage;
+    const chunks = release ? releasedAtEnd(outcome.chunks, release) : outcome.chunks;
+    return { kind: "answered", outcome: { ...outcome, chunks } };
+  } catch (error) {
+    release?.();
+    if (!(error instanceof ProviderError)) logUnexpected(error, deployment, attempting);
+    const failure = asProviderError(error);
+    const latencyMs = services.clock() - startedAt;
+    const status = failure.kind === "upstream_http" ? failure.status : null;
+    call.attempts.push({ deployment, status, error: failure.kind, latencyMs });
+    guard?.report(deployment, failure, latencyMs, timeoutMs);
+    const fallBack = shouldFallBack(failure, call.route?.route?.fallbackOn ?? DEFAULT_FALLBACK_ON);
+    const miss: AttemptFailure = { deployment, error: failure };
+    return { kind: "missed", miss, stop: !fallBack, retry: fallBack && isTransient(failure) };
+  }
+}
+
+/**
+ * Only a transient failure (connection, timeout, 429, 5xx) may pass on a retry. A refused prompt
+ * would be refused again, and an answer that is not the wire format or a redirect is how the
+ * deployment is, not a moment of it: those move on to the next deployment but are not retried.
+ */
+function isTransient(error: ProviderError): boolean {
+  const failureClass = failureClassOf(error);
+  return error.retryable && failureClass !== null && failureClass !== "context_window";
 }
 
 async function callOnce(
+  attempting: Attempting,
   deployment: Deployment,
-  request: ChatCompletionRequest,
-  options: CallOptions,
+  timeoutMs: number,
 ): Promise<ChatOutcome> {
   const adapter = adapterFor(deployment.target.kind);
   if (!adapter) {
@@ -84,25 +194,26 @@ async function callOnce(
     });
   }
   // The timeout bounds the wait for the answer to begin, not the length of a stream.
-  const controller = new AbortController();
-  const timeoutMs = timeoutOf(deployment);
+  const clientSignal = attempting.call.request.signal ? [attempting.call.request.signal] : [];
+  const timeout = new AbortController();
   const timer = setTimeout(
-    () => controller.abort(new DOMException("upstream timed out", "TimeoutError")),
+    () => timeout.abort(new DOMException("upstream timed out", "TimeoutError")),
     timeoutMs,
   );
-  const onClientAbort = () => controller.abort(options.clientSignal?.reason);
-  options.clientSignal?.addEventListener("abort", onClientAbort, { once: true });
   try {
-    return await adapter.chatCompletion(request, deployment.target, {
-      signal: controller.signal,
-      fetch: options.fetch,
-      requestId: options.requestId,
+    return await adapter.chatCompletion(attempting.request, deployment.target, {
+      // The client's own signal too: the deadline lets go of it once the answer has begun, but
+      // a client that leaves mid-stream must still close the upstream.
+      signal: AbortSignal.any([timeout.signal, attempting.deadline.signal, ...clientSignal]),
+      fetch: attempting.call.services.fetch,
+      requestId: attempting.call.requestId,
     });
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** Deployment's own timeout, else its provider's `config.timeoutMs`, else the default. */
 function timeoutOf(deployment: Deployment): number {
   if (deployment.timeoutMs) return deployment.timeoutMs;
   const configured = deployment.target.config.timeoutMs;
@@ -110,12 +221,41 @@ function timeoutOf(deployment: Deployment): number {
 }
 
 /**
+ * The same chunks; `release` runs once they end, however they end (done, failed, or returned
+ * early when the client goes away). return() is forwarded at once, not queued behind a pending
+ * next(), so a disconnect still closes the upstream.
+ */
+function releasedAtEnd<T>(chunks: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = chunks[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const step = await inner.next();
+            if (step.done) release();
+            return step;
+          } catch (error) {
+            release();
+            throw error;
+          }
+        },
+        async return(value?: unknown) {
+          release();
+          return (await inner.return?.(value)) ?? { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/**
  * Adapters fail with a ProviderError; anything else is a defect in the adapter (or an input it
  * could not handle) that the client only sees as a 502, so the cause must reach the log.
  */
-function logUnexpected(error: unknown, deployment: Deployment, options: CallOptions): void {
-  options.log.error("provider adapter failed unexpectedly", {
-    requestId: options.requestId,
+function logUnexpected(error: unknown, deployment: Deployment, attempting: Attempting): void {
+  attempting.log.error("provider adapter failed unexpectedly", {
+    requestId: attempting.call.requestId,
     deployment: deployment.label,
     error,
     stack: error instanceof Error ? error.stack?.split("\n").slice(0, 8).join("\n") : undefined,
@@ -131,31 +271,4 @@ function asProviderError(error: unknown): ProviderError {
     retryable: true,
     cause: error,
   });
-}
-
-/**
- * The client's error when no deployment answered. A request the upstream rejected as invalid is
- * the client's to fix (400/404/413 pass through); everything else is the gateway's side (5xx),
- * and the message lists what was tried.
- */
-export function gatewayErrorFor(failures: readonly AttemptFailure[]): GatewayError {
-  const last = failures.at(-1);
-  if (!last) return new GatewayError("upstream_unavailable", "No deployment is configured.");
-  const { error, deployment } = last;
-  const tried = failures.map((failure) => failure.deployment.label).join(", ");
-  const detail = `${deployment.label}: ${error.message}`;
-  if (error.kind === "upstream_http" && !error.retryable) {
-    if (error.status === 400 || error.status === 422) {
-      return new GatewayError("invalid_request", detail, { param: error.param });
-    }
-    if (error.status === 404) return new GatewayError("model_not_found", detail);
-    if (error.status === 413) return new GatewayError("body_too_large", detail);
-  }
-  const message = `Every deployment failed (tried ${tried}). Last error from ${detail}`;
-  if (error.kind === "timeout") return new GatewayError("upstream_timeout", message);
-  if (error.status === 429 || error.status === 503) {
-    const retryAfterSeconds = error.retryAfterMs === null ? undefined : error.retryAfterMs / 1000;
-    return new GatewayError("upstream_unavailable", message, { retryAfterSeconds });
-  }
-  return new GatewayError("upstream_error", message);
 }

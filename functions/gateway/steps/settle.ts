@@ -122,6 +122,12 @@ export function usageRecordOf(
     stream: call.stream,
     cacheHit: call.cache.hit !== null,
     attempts: call.attempts.length,
+    attemptLog: call.attempts.map((attempt) => ({
+      deployment: attempt.deployment.label,
+      status: attempt.status,
+      error: attempt.error,
+      latencyMs: Math.max(0, Math.round(attempt.latencyMs)),
+    })),
     inputTokens: usage?.inputTokens ?? 0,
     outputTokens: usage?.outputTokens ?? 0,
     cachedInputTokens: usage?.cachedInputTokens ?? 0,
