@@ -1,11 +1,12 @@
 /** Anthropic's Messages API (https://docs.anthropic.com/en/api/messages). */
 import type { ProviderDescriptor } from "../descriptor.ts";
+import { anthropicAdapter } from "./adapter.ts";
 
 export const anthropicDescriptor: ProviderDescriptor = {
   kind: "anthropic",
   displayName: "Anthropic",
   protocol: "anthropic-messages",
-  adapter: null,
+  adapter: anthropicAdapter,
   // The host root, as @anthropic-ai/sdk takes it; the adapter appends /v1/messages.
   defaultBaseUrl: "https://api.anthropic.com",
   requiresBaseUrl: false,
