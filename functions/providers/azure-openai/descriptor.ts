@@ -3,12 +3,13 @@
  * (https://learn.microsoft.com/azure/ai-services/openai/reference).
  */
 import type { ProviderDescriptor } from "../descriptor.ts";
+import { azureOpenAIAdapter } from "./adapter.ts";
 
 export const azureOpenAIDescriptor: ProviderDescriptor = {
   kind: "azure-openai",
   displayName: "Azure OpenAI",
   protocol: "azure-openai-chat",
-  adapter: null,
+  adapter: azureOpenAIAdapter,
   // Each Azure resource has its own endpoint: https://<resource>.openai.azure.com
   defaultBaseUrl: null,
   requiresBaseUrl: true,

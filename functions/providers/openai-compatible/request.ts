@@ -53,7 +53,7 @@ export function buildChatRequest(
 export function upstreamBody(
   request: ChatCompletionRequest,
   model: string,
-  preset: OpenAICompatiblePreset,
+  preset: Pick<OpenAICompatiblePreset, "renameParams" | "dropParams">,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(request)) {
