@@ -3,6 +3,7 @@
  * Nothing else in functions/ reads env variables, so every runtime entry passes its own env in.
  */
 import { z } from "zod";
+import { providerDescriptors } from "./providers/index.ts";
 import { MIN_SECRET_LENGTH, secretWeakness } from "./security/secret-strength.ts";
 
 export type Env = Record<string, string | undefined>;
@@ -40,10 +41,22 @@ export interface Config {
    * record (price_known = false); `refuse` answers 400 before calling the upstream.
    */
   unknownPrice: "zero" | "refuse";
-  /** Global provider credentials by provider kind, from OPENAI_API_KEY and friends. */
-  providerApiKeys: Record<string, string>;
+  /**
+   * Global provider credentials by provider kind, from the variables each provider's descriptor
+   * names (OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY + AZURE_OPENAI_ENDPOINT, ...).
+   */
+  providerCredentials: Record<string, ProviderEnvironment>;
   /** Operations (functions/observability, the cron route): see README, "Deploy". */
   operations: OperationsConfig;
+}
+
+/** One provider's settings from the environment; present only when its API key is set. */
+export interface ProviderEnvironment {
+  apiKey: string;
+  /** From the descriptor's base URL variable; null: the kind's default. */
+  baseUrl: string | null;
+  /** Config fields the descriptor reads from variables (e.g. Azure's apiVersion). */
+  config: Record<string, string>;
 }
 
 export interface OperationsConfig {
@@ -64,20 +77,6 @@ export interface OperationsConfig {
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
-
-const PROVIDER_KEY_VARIABLES: Record<string, string> = {
-  openai: "OPENAI_API_KEY",
-  anthropic: "ANTHROPIC_API_KEY",
-  gemini: "GEMINI_API_KEY",
-  mistral: "MISTRAL_API_KEY",
-  groq: "GROQ_API_KEY",
-  together: "TOGETHER_API_KEY",
-  fireworks: "FIREWORKS_API_KEY",
-  deepseek: "DEEPSEEK_API_KEY",
-  xai: "XAI_API_KEY",
-  openrouter: "OPENROUTER_API_KEY",
-  "azure-openai": "AZURE_OPENAI_API_KEY",
-};
 
 const optionalString = z
   .string()
@@ -179,11 +178,6 @@ export function loadConfig(env: Env): Config {
   if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
     throw new ConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN go together");
   }
-  const providerApiKeys: Record<string, string> = {};
-  for (const [kind, variable] of Object.entries(PROVIDER_KEY_VARIABLES)) {
-    const value = env[variable]?.trim();
-    if (value) providerApiKeys[kind] = value;
-  }
   return {
     production,
     redisNamespace: "sy:",
@@ -213,7 +207,7 @@ export function loadConfig(env: Env): Config {
       : !production,
     corsOrigins: e.SWITCHYARD_CORS_ORIGINS,
     unknownPrice: e.SWITCHYARD_UNKNOWN_PRICE,
-    providerApiKeys,
+    providerCredentials: providerCredentialsFrom(env),
     operations: {
       logLevel: e.LOG_LEVEL,
       cronSecret: e.CRON_SECRET,
@@ -234,6 +228,24 @@ function headerList(value: string | undefined): Record<string, string> {
     headers[entry.slice(0, at).trim()] = decodeURIComponent(entry.slice(at + 1).trim());
   }
   return headers;
+}
+
+/** Each provider's credentials under the variable names its descriptor declares. */
+function providerCredentialsFrom(env: Env): Record<string, ProviderEnvironment> {
+  const read = (variable: string | undefined) =>
+    variable === undefined ? undefined : env[variable]?.trim() || undefined;
+  const credentials: Record<string, ProviderEnvironment> = {};
+  for (const { kind, env: variables } of providerDescriptors()) {
+    const apiKey = read(variables?.apiKey);
+    if (!variables || !apiKey) continue;
+    const config: Record<string, string> = {};
+    for (const [field, variable] of Object.entries(variables.config ?? {})) {
+      const value = read(variable);
+      if (value) config[field] = value;
+    }
+    credentials[kind] = { apiKey, baseUrl: read(variables.baseUrl) ?? null, config };
+  }
+  return credentials;
 }
 
 const SECRET_ADVICE = "generate one, for example with `openssl rand -hex 32`";

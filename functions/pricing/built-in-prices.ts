@@ -1,39 +1,20 @@
 /**
- * The few prices no dataset can have: Switchyard's own mock and self-hosted models. Everything a
- * provider sells comes from the dataset (genai-prices.ts); an org's own prices from its overrides.
- * Keys are `<provider kind>/<model>`, or `<provider kind>/*` for every model of a kind.
+ * The few prices no dataset can have: Switchyard's own mock and self-hosted models, declared in
+ * their provider's descriptor (`prices.builtIn`). Everything a provider sells comes from the
+ * dataset (genai-prices.ts); an org's own prices from its overrides.
  */
+import { type BuiltInPrice, providerDescriptors } from "../providers/index.ts";
 import { type ModelPrice, tokenRates } from "./model-price.ts";
 import { parseNanoUsd } from "./usd.ts";
 
-interface BuiltInEntry {
-  /** USD per million tokens, as decimal text so the table is exact as written. */
-  inputUsdPerMillion: string;
-  outputUsdPerMillion: string;
-  cachedInputUsdPerMillion?: string;
-  source: string;
-  asOf: string;
-}
-
-const BUILT_IN_TABLE: Readonly<Record<string, BuiltInEntry>> = {
-  "mock/echo": {
-    inputUsdPerMillion: "0.1",
-    outputUsdPerMillion: "0.2",
-    cachedInputUsdPerMillion: "0.05",
-    source:
-      "Switchyard: the built-in mock is priced small but not free, so that accounting and budgets show up in demos and load tests",
-    asOf: "2025-07-01",
-  },
-  "ollama/*": {
-    inputUsdPerMillion: "0",
-    outputUsdPerMillion: "0",
-    source: "Switchyard: Ollama runs models on the operator's own machines; no per-token charge",
-    asOf: "2026-12-01",
-  },
-};
-
+/** Every provider descriptor's own prices, keyed `<kind>/<model>` (`<kind>/*`: any model). */
 const BUILT_IN_PRICES: ReadonlyMap<string, ModelPrice> = new Map(
-  Object.entries(BUILT_IN_TABLE).map(([key, entry]) => [key, toModelPrice(key, entry)]),
+  providerDescriptors().flatMap(({ kind, prices }) =>
+    Object.entries(prices.builtIn ?? {}).map(([model, entry]): [string, ModelPrice] => {
+      const key = `${kind}/${model}`;
+      return [key, toModelPrice(key, entry)];
+    }),
+  ),
 );
 
 /** The built-in price of `model` on a provider of kind `kind`, or null. */
@@ -41,7 +22,7 @@ export function builtInPrice(kind: string, model: string): ModelPrice | null {
   return BUILT_IN_PRICES.get(`${kind}/${model}`) ?? BUILT_IN_PRICES.get(`${kind}/*`) ?? null;
 }
 
-function toModelPrice(key: string, entry: BuiltInEntry): ModelPrice {
+function toModelPrice(key: string, entry: BuiltInPrice): ModelPrice {
   const nano = (text: string | undefined) => {
     if (text === undefined) return null;
     const parsed = parseNanoUsd(text);

@@ -18,32 +18,12 @@ import type {
   TieredPrices,
 } from "@pydantic/genai-prices";
 import { LRUCache } from "lru-cache";
+import { descriptorOf } from "../providers/index.ts";
 import { type ModelPrice, type TokenRates, tokenRates } from "./model-price.ts";
 import { usdNumberToNano } from "./usd.ts";
 
 /** The dataset we charge by; the version is pinned in package.json (a test checks they agree). */
 export const PRICE_DATASET = { name: "@pydantic/genai-prices", version: "0.1.8" } as const;
-
-/**
- * Our provider kinds → the dataset's provider ids. `null`: any base URL, so the dataset finds the
- * provider from the model's name (gpt-* → OpenAI). Kinds absent here (mock, ollama) are priced
- * by the built-in table alone.
- */
-const DATASET_PROVIDER_OF_KIND: Readonly<Record<string, string | null>> = {
-  openai: "openai",
-  "azure-openai": "azure",
-  anthropic: "anthropic",
-  gemini: "google",
-  bedrock: "aws",
-  mistral: "mistral",
-  groq: "groq",
-  together: "together",
-  fireworks: "fireworks",
-  deepseek: "deepseek",
-  xai: "x-ai",
-  openrouter: "openrouter",
-  "openai-compatible": null,
-};
 
 export interface ListPrices {
   /** The dataset's price of `model` on a provider of kind `kind` at `at`; null if it has none. */
@@ -110,7 +90,10 @@ export function listPricesFrom(calcPrice: typeof DatasetCalcPrice): ListPrices {
 }
 
 function findModel(calcPrice: typeof DatasetCalcPrice, kind: string, model: string): Match | null {
-  const providerId = DATASET_PROVIDER_OF_KIND[kind];
+  // Each provider's descriptor names its id in the dataset (`gemini` → `google`); null: any
+  // upstream, the dataset finds the provider from the model's name (gpt-* → OpenAI); absent
+  // (mock, ollama): the built-in table alone prices it.
+  const providerId = descriptorOf(kind)?.prices.dataset;
   if (providerId === undefined) return null;
   try {
     // calcPrice is the dataset's public matcher (provider, model patterns, dated snapshots,

@@ -2,15 +2,34 @@
 import { ProviderError, providerErrorFromFailure } from "./errors.ts";
 import type { CallOptions } from "./types.ts";
 
+/**
+ * One HTTP request to a provider, built by its adapter (pure) and sent by sendUpstream. The body
+ * is not always JSON text: a signing adapter (Bedrock's SigV4) needs the exact bytes it signed.
+ */
 export interface UpstreamRequest {
-  url: string;
-  method: "POST";
+  method: "POST" | "GET";
+  /** The provider's API root, without a trailing slash. */
+  baseUrl: string;
+  /** Path and query appended to baseUrl: `/chat/completions`, `/v1/messages`, `...?api-version=`. */
+  path: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Uint8Array<ArrayBuffer> | null;
+}
+
+/** Where the request goes. */
+export function upstreamUrl(request: UpstreamRequest): string {
+  return `${request.baseUrl}${request.path}`;
+}
+
+/** A base URL as adapters join paths to it: trimmed, trailing slashes removed. */
+export function trimBaseUrl(baseUrl: string): string {
+  return baseUrl.trim().replace(/\/+$/, "");
 }
 
 /**
- * Sends the request; a rejected fetch becomes a timeout, abort or network ProviderError.
+ * Sends the request through the call's fetch, which is the gateway's one guarded fetch
+ * (security/upstream-fetch.ts: SSRF checks, no redirects); adapters never call fetch themselves.
+ * A rejected fetch becomes a timeout, abort or network ProviderError.
  *
  * Redirects are never followed: the SSRF guard vetted this URL, not wherever an upstream points
  * next, and a followed redirect would carry the provider's headers (config.headers, which are
@@ -21,9 +40,10 @@ export async function sendUpstream(
   options: CallOptions,
   provider: string,
 ): Promise<Response> {
+  const url = upstreamUrl(request);
   let response: Response;
   try {
-    response = await options.fetch(request.url, {
+    response = await options.fetch(url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
@@ -33,7 +53,7 @@ export async function sendUpstream(
   } catch (error) {
     throw providerErrorFromFailure(error, options.signal, provider);
   }
-  if (isRedirect(response)) throw redirectRefused(response, request.url, provider);
+  if (isRedirect(response)) throw redirectRefused(response, url, provider);
   return response;
 }
 

@@ -1,79 +1,91 @@
 /**
- * Provider kind → adapter. The one list of provider kinds the gateway knows (DESIGN.md, "Admin
- * contract"); a kind without an adapter yet is known (createProvider accepts it) but cannot be
- * called. A new provider is one folder exporting a ProviderAdapter and one line in ADAPTERS.
+ * The provider registry: every provider kind the gateway knows, from the one descriptor each
+ * provider folder exports. Adding a provider is a folder with a descriptor and one line in
+ * DESCRIPTORS; the gateway, config, routing and pricing read providers only through here.
  */
-import { mockAdapter } from "./mock/adapter.ts";
-import { openAICompatibleAdapter } from "./openai-compatible/adapter.ts";
-import { OPENAI_COMPATIBLE_PRESETS } from "./openai-compatible/presets.ts";
+import { anthropicDescriptor } from "./anthropic/descriptor.ts";
+import { azureOpenAIDescriptor } from "./azure-openai/descriptor.ts";
+import { bedrockDescriptor } from "./bedrock/descriptor.ts";
+import { withCapabilityCheck } from "./capabilities.ts";
+import type { ProviderDescriptor } from "./descriptor.ts";
+import { geminiDescriptor } from "./gemini/descriptor.ts";
+import { mockDescriptor } from "./mock/descriptor.ts";
+import { openAICompatibleDescriptors } from "./openai-compatible/descriptor.ts";
 import type { ProviderAdapter } from "./types.ts";
 
-export const PROVIDER_KINDS = [
-  "openai",
-  "azure-openai",
-  "anthropic",
-  "gemini",
-  "bedrock",
-  "mistral",
-  "groq",
-  "together",
-  "fireworks",
-  "deepseek",
-  "xai",
-  "openrouter",
-  "ollama",
-  "openai-compatible",
-  "mock",
-] as const;
+const DESCRIPTORS: readonly ProviderDescriptor[] = [
+  ...openAICompatibleDescriptors,
+  azureOpenAIDescriptor,
+  anthropicDescriptor,
+  geminiDescriptor,
+  bedrockDescriptor,
+  mockDescriptor,
+];
 
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+const BY_KIND: ReadonlyMap<string, ProviderDescriptor> = new Map(
+  DESCRIPTORS.map((descriptor) => [descriptor.kind, descriptor]),
+);
+if (BY_KIND.size !== DESCRIPTORS.length) throw new Error("two provider descriptors share a kind");
 
-const ADAPTERS: Partial<Record<ProviderKind, ProviderAdapter>> = {
-  mock: mockAdapter,
-  openai: openAICompatibleAdapter,
-  groq: openAICompatibleAdapter,
-  together: openAICompatibleAdapter,
-  fireworks: openAICompatibleAdapter,
-  deepseek: openAICompatibleAdapter,
-  xai: openAICompatibleAdapter,
-  openrouter: openAICompatibleAdapter,
-  mistral: openAICompatibleAdapter,
-  ollama: openAICompatibleAdapter,
-  "openai-compatible": openAICompatibleAdapter,
-};
+/** Each kind's adapter behind its capability check, built once. */
+const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map(
+  DESCRIPTORS.flatMap((descriptor) =>
+    descriptor.adapter
+      ? [[descriptor.kind, withCapabilityCheck(descriptor.adapter, descriptor.capabilities)]]
+      : [],
+  ),
+);
 
-export function isProviderKind(kind: string): kind is ProviderKind {
-  return (PROVIDER_KINDS as readonly string[]).includes(kind);
+/** Every provider kind the gateway knows (DESIGN.md, "Admin contract"), in table order. */
+export const PROVIDER_KINDS: readonly string[] = DESCRIPTORS.map((descriptor) => descriptor.kind);
+
+export function providerDescriptors(): readonly ProviderDescriptor[] {
+  return DESCRIPTORS;
+}
+
+export function descriptorOf(kind: string): ProviderDescriptor | undefined {
+  return BY_KIND.get(kind);
+}
+
+export function isProviderKind(kind: string): boolean {
+  return BY_KIND.has(kind);
 }
 
 /** The adapter that serves `kind`, or undefined for an unknown or not yet implemented kind. */
 export function adapterFor(kind: string): ProviderAdapter | undefined {
-  return isProviderKind(kind) ? ADAPTERS[kind] : undefined;
+  return ADAPTERS.get(kind);
 }
 
 /** Whether `kind` can be called today (known and has an adapter). */
 export function isProviderKindSupported(kind: string): boolean {
-  return adapterFor(kind) !== undefined;
+  return ADAPTERS.has(kind);
 }
 
 /** Kinds that can be called today. */
-export function implementedKinds(): ProviderKind[] {
-  return PROVIDER_KINDS.filter((kind) => ADAPTERS[kind] !== undefined);
+export function implementedKinds(): string[] {
+  return PROVIDER_KINDS.filter((kind) => ADAPTERS.has(kind));
 }
 
 /**
  * The base URL a provider of `kind` uses when its record sets none; null when the record must set
- * one (openai-compatible) or the kind needs no URL (mock).
+ * one (openai-compatible, azure-openai) or the kind needs no URL (mock).
  */
 export function defaultBaseUrl(kind: string): string | null {
-  return OPENAI_COMPATIBLE_PRESETS[kind]?.defaultBaseUrl ?? null;
+  return BY_KIND.get(kind)?.defaultBaseUrl ?? null;
 }
 
 /** Whether a provider record of `kind` must carry its own base URL to be callable. */
 export function requiresBaseUrl(kind: string): boolean {
-  return kind === "openai-compatible" || kind === "azure-openai";
+  return BY_KIND.get(kind)?.requiresBaseUrl ?? true;
 }
 
+export type {
+  BuiltInPrice,
+  PricePointer,
+  ProviderCapabilities,
+  ProviderDescriptor,
+  WireProtocol,
+} from "./descriptor.ts";
 export { ProviderError, type ProviderErrorKind } from "./errors.ts";
 export { MOCK_MODELS } from "./mock/adapter.ts";
 export type {

@@ -13,7 +13,7 @@ import type { Usage } from "./types.ts";
 import { fromWireUsage, toWireUsage, ZERO_USAGE } from "./usage.ts";
 
 export class StreamUsage {
-  private reported: WireUsage | null = null;
+  private reported: { usage: Usage; wire: WireUsage } | null = null;
   private generated = "";
   private final: { usage: Usage; wire: WireUsage } | null = null;
 
@@ -21,7 +21,12 @@ export class StreamUsage {
 
   /** Usage sent by the provider; the last report wins (some send running totals). */
   report(wire: WireUsage): void {
-    this.reported = wire;
+    this.reported = { usage: fromWireUsage(wire), wire };
+  }
+
+  /** Usage sent by a provider whose format is not OpenAI's, already converted. */
+  reportUsage(usage: Usage): void {
+    this.reported = { usage, wire: toWireUsage(usage) };
   }
 
   /** Remembers the text a chunk generated, in case the estimate is needed. */
@@ -38,7 +43,7 @@ export class StreamUsage {
   /** Final once `finish` has resolved; before that, the provider's report or zero. */
   current(): Usage {
     if (this.final) return this.final.usage;
-    return this.reported ? fromWireUsage(this.reported) : ZERO_USAGE;
+    return this.reported ? this.reported.usage : ZERO_USAGE;
   }
 
   get finished(): boolean {
@@ -49,7 +54,7 @@ export class StreamUsage {
   async finish(): Promise<{ usage: Usage; wire: WireUsage }> {
     if (this.final) return this.final;
     if (this.reported) {
-      this.final = { usage: fromWireUsage(this.reported), wire: this.reported };
+      this.final = this.reported;
       return this.final;
     }
     const tokenizer = await loadTokenizer();

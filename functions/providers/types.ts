@@ -44,6 +44,11 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
+  /**
+   * Input tokens written to the provider's prompt cache (Anthropic's cache_creation_input_tokens),
+   * also a part of `inputTokens`; priced at the cache-write rate. Absent: none reported.
+   */
+  cacheWriteInputTokens?: number;
   /** True when counted by our tokenizer because the provider did not report usage. */
   estimated: boolean;
 }

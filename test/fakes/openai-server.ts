@@ -23,7 +23,7 @@ export interface FakeToolCall {
   arguments: string;
 }
 
-interface ReplyShape {
+export interface ReplyShape {
   /** Answer text; streamed as one chunk per entry of `deltas` (default: "Hello" ", world"). */
   deltas?: string[];
   toolCalls?: FakeToolCall[];
@@ -142,7 +142,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   };
 }
 
-function completion(model: string, reply: ReplyShape) {
+export function completion(model: string, reply: ReplyShape) {
   const content = (reply.deltas ?? ["Hello", ", world"]).join("");
   const toolCalls = reply.toolCalls?.map((call) => ({
     id: call.id,
@@ -176,7 +176,7 @@ function completion(model: string, reply: ReplyShape) {
 }
 
 /** The data payloads of a stream, in OpenAI's order, without the final [DONE]. */
-function streamEvents(model: string, reply: ReplyShape, withUsage: boolean): string[] {
+export function streamEvents(model: string, reply: ReplyShape, withUsage: boolean): string[] {
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     JSON.stringify({
       id: "chatcmpl-fake",

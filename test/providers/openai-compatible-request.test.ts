@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../functions/providers/errors.ts";
+import { upstreamUrl } from "../../functions/providers/http.ts";
 import { presetFor } from "../../functions/providers/openai-compatible/presets.ts";
 import { buildChatRequest } from "../../functions/providers/openai-compatible/request.ts";
 import { chatRequest, target } from "./helpers.ts";
 
 function bodyOf(request: ReturnType<typeof buildChatRequest>): Record<string, unknown> {
+  if (typeof request.body !== "string") throw new Error("expected a JSON text body");
   return JSON.parse(request.body) as Record<string, unknown>;
 }
 
@@ -15,7 +17,7 @@ describe("building the upstream request", () => {
       target({ baseUrl: "https://x.test/v1/" }),
       presetFor("openai"),
     );
-    expect(built.url).toBe("https://x.test/v1/chat/completions");
+    expect(upstreamUrl(built)).toBe("https://x.test/v1/chat/completions");
     expect(built.method).toBe("POST");
   });
 
@@ -25,7 +27,7 @@ describe("building the upstream request", () => {
       target({ kind: "groq", baseUrl: null }),
       presetFor("groq"),
     );
-    expect(built.url).toBe("https://api.groq.com/openai/v1/chat/completions");
+    expect(upstreamUrl(built)).toBe("https://api.groq.com/openai/v1/chat/completions");
   });
 
   it("refuses a generic openai-compatible provider without a base URL", () => {

@@ -37,8 +37,9 @@ function send(status: number): Promise<Response> {
   if (!redirector) throw new Error(`no redirector for ${status}`);
   return sendUpstream(
     {
-      url: `${redirector.baseUrl}/chat/completions`,
       method: "POST",
+      baseUrl: redirector.baseUrl,
+      path: "/chat/completions",
       headers: { "content-type": "application/json", "x-upstream-credential": "header-secret" },
       body: JSON.stringify({ model: "m", messages: [] }),
     },

@@ -295,29 +295,50 @@ describe("Redis key prefix of a preview deployment", () => {
 });
 
 describe("global provider credentials", () => {
+  const keyOnly = (apiKey: string) => ({ apiKey, baseUrl: null, config: {} });
+
   it("maps each provider's API key variable to its provider kind", () => {
     const config = loadConfig({
       OPENAI_API_KEY: "sk-openai",
       ANTHROPIC_API_KEY: "sk-ant",
       GEMINI_API_KEY: "gemini-key",
-      AZURE_OPENAI_API_KEY: "azure-key",
       OPENROUTER_API_KEY: "or-key",
     });
-    expect(config.providerApiKeys).toEqual({
-      openai: "sk-openai",
-      anthropic: "sk-ant",
-      gemini: "gemini-key",
-      "azure-openai": "azure-key",
-      openrouter: "or-key",
+    expect(config.providerCredentials).toEqual({
+      openai: keyOnly("sk-openai"),
+      anthropic: keyOnly("sk-ant"),
+      gemini: keyOnly("gemini-key"),
+      openrouter: keyOnly("or-key"),
+    });
+  });
+
+  it("reads a provider's base URL and config variables beside its key (Azure)", () => {
+    const config = loadConfig({
+      AZURE_OPENAI_API_KEY: "azure-key",
+      AZURE_OPENAI_ENDPOINT: "https://acme.openai.azure.com",
+      OPENAI_API_VERSION: "2024-10-21",
+    });
+    expect(config.providerCredentials).toEqual({
+      "azure-openai": {
+        apiKey: "azure-key",
+        baseUrl: "https://acme.openai.azure.com",
+        config: { apiVersion: "2024-10-21" },
+      },
     });
   });
 
   it("trims values and leaves out blank ones, so the provider counts as unavailable", () => {
     const config = loadConfig({ OPENAI_API_KEY: "  sk-openai\n", GROQ_API_KEY: "   " });
-    expect(config.providerApiKeys).toEqual({ openai: "sk-openai" });
+    expect(config.providerCredentials).toEqual({ openai: keyOnly("sk-openai") });
   });
 
   it("has no provider credentials when none are set", () => {
-    expect(loadConfig({ SOME_OTHER_API_KEY: "ignored" }).providerApiKeys).toEqual({});
+    expect(loadConfig({ SOME_OTHER_API_KEY: "ignored" }).providerCredentials).toEqual({});
+  });
+
+  it("makes nothing of a base URL variable without its key", () => {
+    expect(
+      loadConfig({ AZURE_OPENAI_ENDPOINT: "https://acme.openai.azure.com" }).providerCredentials,
+    ).toEqual({});
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
 import { ProviderError } from "../errors.ts";
-import { parseJsonBody, readText, sendUpstream, snippet } from "../http.ts";
+import { parseJsonBody, readText, sendUpstream, snippet, type UpstreamRequest } from "../http.ts";
 import { loadTokenizer } from "../tokens.ts";
 import type { CallOptions, ChatOutcome, ProviderAdapter, ProviderTarget, Usage } from "../types.ts";
 import { fromWireUsage } from "../usage.ts";
@@ -15,32 +15,60 @@ import { buildChatRequest } from "./request.ts";
 import { completionText, parseChatCompletion, type ResponseDefaults } from "./response.ts";
 import { streamChatCompletion } from "./stream.ts";
 
-export const openAICompatibleAdapter: ProviderAdapter = {
-  kind: "openai-compatible",
-  async chatCompletion(request, target, options): Promise<ChatOutcome> {
-    const upstream = buildChatRequest(request, target, presetFor(target.kind));
-    const response = await sendUpstream(upstream, options, target.name);
-    if (!response.ok) throw await errorFromResponse(response, target);
-    const defaults: ResponseDefaults = {
-      id: `chatcmpl-${options.requestId}`,
-      created: Math.floor(Date.now() / 1000),
-      model: target.model,
+/** Builds the HTTP request for one call; the only part that differs between OpenAI-style APIs. */
+export type OpenAIChatRequestBuilder = (
+  request: ChatCompletionRequest,
+  target: ProviderTarget,
+) => UpstreamRequest;
+
+/**
+ * An adapter for an API that answers in OpenAI's Chat Completions format (bodies, streams, errors)
+ * wherever and however it is addressed: OpenAI and its presets here, Azure OpenAI's deployments.
+ */
+export function createOpenAIChatAdapter(
+  kind: string,
+  buildRequest: OpenAIChatRequestBuilder,
+): ProviderAdapter {
+  return {
+    kind,
+    // async, so that a request the builder refuses is a rejected promise like any other failure.
+    chatCompletion: async (request, target, options) =>
+      callOpenAIChat(buildRequest(request, target), request, target, options),
+  };
+}
+
+export const openAICompatibleAdapter: ProviderAdapter = createOpenAIChatAdapter(
+  "openai-compatible",
+  (request, target) => buildChatRequest(request, target, presetFor(target.kind)),
+);
+
+async function callOpenAIChat(
+  upstream: UpstreamRequest,
+  request: ChatCompletionRequest,
+  target: ProviderTarget,
+  options: CallOptions,
+): Promise<ChatOutcome> {
+  const response = await sendUpstream(upstream, options, target.name);
+  if (!response.ok) throw await errorFromResponse(response, target);
+  const defaults: ResponseDefaults = {
+    id: `chatcmpl-${options.requestId}`,
+    created: Math.floor(Date.now() / 1000),
+    model: target.model,
+  };
+  if (request.stream === true) {
+    const body = await streamBody(response, target, options);
+    return {
+      kind: "stream",
+      ...streamChatCompletion(body, { request, target, options, defaults }),
     };
-    if (request.stream === true) {
-      const body = await streamBody(response, target, options);
-      return {
-        kind: "stream",
-        ...streamChatCompletion(body, { request, target, options, defaults }),
-      };
-    }
-    const json = parseJsonBody(await readText(response, options, target.name), target.name);
-    const parsed = parseChatCompletion(json, defaults, target.name);
-    const usage = parsed.usage
-      ? fromWireUsage(parsed.usage)
-      : await estimateUsage(request, completionText(parsed.response));
-    return { kind: "complete", response: parsed.response, usage };
-  },
-};
+  }
+  const json = parseJsonBody(await readText(response, options, target.name), target.name);
+  const parsed = parseChatCompletion(json, defaults, target.name);
+  const usage = parsed.usage
+    ? fromWireUsage(parsed.usage)
+    : await estimateUsage(request, completionText(parsed.response));
+  return { kind: "complete", response: parsed.response, usage };
+}
 
 /** The SSE body, refusing an upstream that answered a streaming call with plain JSON. */
 async function streamBody(

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
 import { ProviderError } from "../errors.ts";
-import type { UpstreamRequest } from "../http.ts";
+import { trimBaseUrl, type UpstreamRequest } from "../http.ts";
 import type { ProviderTarget } from "../types.ts";
 import type { OpenAICompatiblePreset } from "./presets.ts";
 
@@ -37,8 +37,9 @@ export function buildChatRequest(
     headers.authorization = `Bearer ${target.apiKey}`;
   }
   return {
-    url: `${baseUrl.trim().replace(/\/+$/, "")}/chat/completions`,
     method: "POST",
+    baseUrl: trimBaseUrl(baseUrl),
+    path: "/chat/completions",
     headers,
     body: JSON.stringify(upstreamBody(request, target.model, preset)),
   };
@@ -52,7 +53,7 @@ export function buildChatRequest(
 export function upstreamBody(
   request: ChatCompletionRequest,
   model: string,
-  preset: OpenAICompatiblePreset,
+  preset: Pick<OpenAICompatiblePreset, "renameParams" | "dropParams">,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(request)) {

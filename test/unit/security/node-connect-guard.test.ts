@@ -58,8 +58,9 @@ describe("a name that rebinds between the check and the connect, on Node", () =>
     });
     const failure = await sendUpstream(
       {
-        url: `http://rebind.example:${port}/v1/chat/completions`,
         method: "POST",
+        baseUrl: `http://rebind.example:${port}/v1`,
+        path: "/chat/completions",
         headers: { "content-type": "application/json" },
         body: "{}",
       },

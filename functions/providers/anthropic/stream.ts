@@ -1,0 +1,155 @@
+/**
+ * An Anthropic SSE body → canonical chunks as they arrive: decoded and split into events
+ * incrementally (eventsource-parser), each event validated (zod) and translated
+ * (translate-stream.ts). Nothing is buffered beyond the event at hand.
+ *
+ * The stream must end with message_stop; a body that ends before it was cut off, and fails like
+ * a dropped connection. With `stream_options.include_usage`, a final `choices: []` chunk carries
+ * the usage (Anthropic always reports it; estimated only if the stream broke before it did).
+ */
+import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
+import {
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type StreamIdentity,
+  usageChunk,
+} from "../../protocols/openai/chat.ts";
+import { ProviderError, providerErrorFromFailure } from "../errors.ts";
+import { snippet } from "../http.ts";
+import { StreamUsage } from "../stream-usage.ts";
+import type { CallOptions, ProviderTarget, Usage } from "../types.ts";
+import { errorFromStreamError } from "./errors.ts";
+import { AnthropicStreamTranslator } from "./translate-stream.ts";
+import { type AnthropicStreamEvent, KNOWN_EVENT_TYPES, streamEventSchema } from "./wire.ts";
+
+export interface StreamContext {
+  request: ChatCompletionRequest;
+  target: ProviderTarget;
+  options: CallOptions;
+  defaults: StreamIdentity;
+}
+
+export interface ChunkStream {
+  chunks: AsyncIterable<ChatCompletionChunk>;
+  usage(): Usage;
+}
+
+export function streamMessages(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+  context: StreamContext,
+): ChunkStream {
+  const reader = body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+  const usage = new StreamUsage(context.request);
+  const state = { cancelled: false };
+  const generator = readChunks(reader, context, usage, state);
+  const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
+    next: () => generator.next(),
+    // Cancelling the reader first resolves a pending read at once and closes the connection.
+    async return() {
+      state.cancelled = true;
+      await reader.cancel().catch(() => undefined);
+      return generator.return(undefined);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return { chunks: iterator, usage: () => usage.current() };
+}
+
+async function* readChunks(
+  reader: ReadableStreamDefaultReader<EventSourceMessage>,
+  context: StreamContext,
+  usage: StreamUsage,
+  state: { cancelled: boolean },
+): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  const translator = new AnthropicStreamTranslator(context.defaults);
+  const { target } = context;
+  try {
+    let finished = false;
+    while (!finished) {
+      const message = await readEvent(reader, context);
+      if (state.cancelled) return;
+      if (message === null) throw cutOff(target);
+      const event = parseEvent(message, target);
+      if (event === null) continue;
+      const step = translator.step(event);
+      const reported = translator.usage();
+      if (reported) usage.reportUsage(reported);
+      if (step.kind === "error") throw errorFromStreamError(step.error, target);
+      if (step.kind === "done") {
+        finished = true;
+        continue;
+      }
+      for (const chunk of step.chunks) {
+        usage.observe(chunk);
+        yield chunk;
+      }
+    }
+    const final = await usage.finish();
+    if (context.request.stream_options?.include_usage === true) {
+      yield usageChunk(translator.streamIdentity, final.wire);
+    }
+  } finally {
+    if (!usage.finished) await usage.finish().catch(() => undefined);
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+async function readEvent(
+  reader: ReadableStreamDefaultReader<EventSourceMessage>,
+  context: StreamContext,
+): Promise<EventSourceMessage | null> {
+  try {
+    const { done, value } = await reader.read();
+    return done ? null : value;
+  } catch (error) {
+    throw providerErrorFromFailure(error, context.options.signal, context.target.name);
+  }
+}
+
+/** The event, or null for one to skip (an event type Anthropic added after this adapter). */
+function parseEvent(
+  message: EventSourceMessage,
+  target: ProviderTarget,
+): AnthropicStreamEvent | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(message.data);
+  } catch {
+    throw malformed(target.name, `an event that is not JSON: ${snippet(message.data)}`);
+  }
+  const type = typeof json === "object" && json !== null ? Reflect.get(json, "type") : undefined;
+  if (typeof type === "string" && !KNOWN_EVENT_TYPES.has(type)) return null;
+  const parsed = streamEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join(".") || "event" : "event";
+    throw malformed(
+      target.name,
+      `an invalid ${String(type ?? "")} event (${where}: ${issue?.message ?? "invalid"})`,
+    );
+  }
+  return parsed.data;
+}
+
+function malformed(provider: string, what: string): ProviderError {
+  return new ProviderError({
+    kind: "bad_response",
+    message: `Provider '${provider}' sent ${what}.`,
+    status: 502,
+    retryable: false,
+  });
+}
+
+function cutOff(target: ProviderTarget): ProviderError {
+  return new ProviderError({
+    kind: "network",
+    message: `The stream from provider '${target.name}' ended before message_stop.`,
+    status: 502,
+    retryable: true,
+  });
+}
