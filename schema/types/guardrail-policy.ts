@@ -193,7 +193,7 @@ builder.mutationFields((t) => ({
             })
             .returning();
           if (!row) throw new Error("upsert returned no row");
-          return { result: row, targetId: row.id, after: row };
+          return { result: row, targetId: row.id, after: auditedPolicy(row) };
         },
       });
       await context.services.limits.announceChange(target.orgId);
@@ -223,7 +223,7 @@ builder.mutationFields((t) => ({
         targetType: "guardrail_policy",
         write: async (tx) => {
           await tx.delete(guardrailPolicies).where(eq(guardrailPolicies.id, existing.id));
-          return { result: null, targetId: existing.id, before: existing };
+          return { result: null, targetId: existing.id, before: auditedPolicy(existing) };
         },
       });
       await context.services.limits.announceChange(existing.orgId);
@@ -231,3 +231,19 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+/**
+ * A policy as the audit trail keeps it: the deny lists are counted, not copied, since a topic
+ * list can itself name what an org must not say (the trail is readable by every VIEWER).
+ */
+function auditedPolicy(row: typeof guardrailPolicies.$inferSelect): Record<string, unknown> {
+  const { topicWords, topicPhrases, topicPatterns, ...rest } = row;
+  return {
+    ...rest,
+    topicCounts: {
+      words: topicWords.length,
+      phrases: topicPhrases.length,
+      patterns: topicPatterns.length,
+    },
+  };
+}
