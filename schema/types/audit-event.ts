@@ -4,7 +4,7 @@
  * (functions/audit) and names the first row that does not hold.
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { and, asc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { and, arrayContains, asc, eq, gte, lt, type SQL } from "drizzle-orm";
 import { auditEvents } from "../../db/schema/index.ts";
 import type { AuditEventRow } from "../../functions/audit/append-audit-event.ts";
 import { verifyAuditChain } from "../../functions/audit/verify-audit-chain.ts";
@@ -38,7 +38,14 @@ export const AuditEvent = builder.node(builder.objectRef<AuditEventRow>("AuditEv
       type: "JSONObject",
       description: "role, ip, and the target before and after the change (secrets left out).",
     }),
-    delegationChain: t.exposeStringList("delegationChain", { nullable: true }),
+    delegationChain: t.exposeStringList("delegationChain", {
+      nullable: true,
+      description: "Raw agent ids root → leaf when the event happened under a delegation grant.",
+    }),
+    grantChain: t.exposeStringList("grantChain", {
+      nullable: true,
+      description: "Raw grant ids root → leaf when the event happened under a delegation grant.",
+    }),
     requestId: t.exposeString("requestId", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     prevHash: t.exposeString("prevHash"),
@@ -56,6 +63,9 @@ const AuditEventFilter = builder.inputType("AuditEventFilter", {
     action: f.string(),
     targetType: f.string(),
     targetId: f.string({ description: "Raw id of the target row (see AuditEvent.targetId)." }),
+    grantId: f.globalID({
+      description: "Events under this delegation grant: itself and every grant below it.",
+    }),
     from: f.field({ type: "DateTime", description: "Events at or after this instant." }),
     to: f.field({ type: "DateTime", description: "Events before this instant." }),
   }),
@@ -90,6 +100,12 @@ builder.queryFields((t) => ({
         if (filter.action) conditions.push(eq(auditEvents.action, filter.action));
         if (filter.targetType) conditions.push(eq(auditEvents.targetType, filter.targetType));
         if (filter.targetId) conditions.push(eq(auditEvents.targetId, filter.targetId));
+        if (filter.grantId) {
+          if (filter.grantId.typename !== "DelegationGrant") {
+            throw badInput("filter.grantId: not a DelegationGrant id");
+          }
+          conditions.push(arrayContains(auditEvents.grantChain, [filter.grantId.id]));
+        }
         if (filter.from) conditions.push(gte(auditEvents.createdAt, filter.from));
         if (filter.to) conditions.push(lt(auditEvents.createdAt, filter.to));
         return keysetConnection(

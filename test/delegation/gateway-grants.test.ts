@@ -234,5 +234,29 @@ describe("records of calls under a grant", () => {
     );
     // The successful call and the refused one both ran under A → B (via B → C).
     expect(usageByGrant.usage[0]?.requests).toBe(2);
+
+    const auditByGrant = await first.admin<{
+      auditEvents: { edges: Array<{ node: { action: string; grantChain: string[] } }> };
+    }>(
+      `query ($org: ID!, $grant: ID!) {
+        auditEvents(filter: { orgId: $org, grantId: $grant }, first: 100) {
+          edges { node { action grantChain } }
+        }
+      }`,
+      { org: orgId, grant: bc.id },
+    );
+    const underBC = auditByGrant.auditEvents.edges.map((edge) => edge.node);
+    // Only events whose chain reaches B → C, not A → B's creation or revocation. C's first call
+    // was the first use of both grants, so both first-use events carry the whole chain.
+    expect(underBC.map((event) => event.action).sort()).toEqual(
+      [
+        "delegation_grant.created",
+        "delegation_grant.denied",
+        "delegation_grant.first_used",
+        "delegation_grant.first_used",
+        "delegation_grant.revoked_by_cascade",
+      ].sort(),
+    );
+    expect(underBC.every((event) => event.grantChain.includes(rawId(bc.id)))).toBe(true);
   }, 60_000);
 });
