@@ -209,7 +209,9 @@ describe("records of calls under a grant", () => {
     const events = await first.services.sql.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.orgId, rawId(orgId)));
+      .where(eq(auditEvents.orgId, rawId(orgId)))
+      // Chain order: without it a server may return rows in any order (the Neon leg did).
+      .orderBy(auditEvents.seq);
     const about = (action: string) => events.filter((event) => event.action === action);
     expect(about("delegation_grant.created").map((e) => e.grantChain)).toEqual([
       [rawId(ab.id)],
