@@ -1,6 +1,6 @@
 /** The one place adapters do HTTP: send a request, read a bounded body, classify failures. */
 import { ProviderError, providerErrorFromFailure } from "./errors.ts";
-import type { CallOptions } from "./types.ts";
+import type { CallOptions, ProviderTarget } from "./types.ts";
 
 /**
  * One HTTP request to a provider, built by its adapter (pure) and sent by sendUpstream. The body
@@ -154,4 +154,25 @@ export const MAX_QUOTED_CHARS = 300;
 export function snippet(text: string, max = MAX_QUOTED_CHARS): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
+/**
+ * The body of an answer to a streaming request, when `isStream` recognises its content type;
+ * otherwise the provider answered without a stream, which is its fault (502, not retried).
+ */
+export async function streamBodyOf(
+  response: Response,
+  target: ProviderTarget,
+  options: CallOptions,
+  isStream: (contentType: string) => boolean,
+): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
+  const type = response.headers.get("content-type") ?? "";
+  if (response.body !== null && isStream(type)) return response.body;
+  const text = response.body === null ? "" : await readText(response, options, target.name);
+  throw new ProviderError({
+    kind: "bad_response",
+    message: `Provider '${target.name}' answered a streaming request without a stream: ${snippet(text) || "empty body"}`,
+    status: 502,
+    retryable: false,
+  });
 }

@@ -12,6 +12,7 @@
 import type * as O200k from "gpt-tokenizer/encoding/o200k_base";
 import type { ChatCompletionRequest, ChatMessage } from "../protocols/openai/chat.ts";
 import { contentText } from "../protocols/openai/chat.ts";
+import type { Usage } from "./types.ts";
 
 export interface Tokenizer {
   countTokens(text: string): number;
@@ -112,4 +113,21 @@ function imageTokens(message: ChatMessage): number {
     tokens += part.image_url.detail === "low" ? LOW_DETAIL_IMAGE_TOKENS : DEFAULT_IMAGE_TOKENS;
   }
   return tokens;
+}
+
+/**
+ * Usage counted by our tokenizer, for a call whose provider reported none (a stream cut short,
+ * or a server that never sends usage); marked estimated so the record says so.
+ */
+export async function estimateUsage(
+  request: ChatCompletionRequest,
+  output: string,
+): Promise<Usage> {
+  const tokenizer = await loadTokenizer();
+  return {
+    inputTokens: tokenizer.countRequestTokens(request),
+    outputTokens: tokenizer.countTokens(output),
+    cachedInputTokens: 0,
+    estimated: true,
+  };
 }

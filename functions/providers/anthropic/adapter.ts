@@ -1,12 +1,6 @@
-/**
- * The Anthropic adapter: OpenAI Chat requests served by the Messages API. Translation is pure and
- * lives beside it (request.ts, response.ts, translate-stream.ts); this file is the I/O between.
- */
-import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
-import { ProviderError } from "../errors.ts";
-import { parseJsonBody, readText, sendUpstream, snippet } from "../http.ts";
-import { loadTokenizer } from "../tokens.ts";
-import type { CallOptions, ChatOutcome, ProviderAdapter, ProviderTarget, Usage } from "../types.ts";
+import { parseJsonBody, readText, sendUpstream, streamBodyOf } from "../http.ts";
+import { estimateUsage } from "../tokens.ts";
+import type { ChatOutcome, ProviderAdapter } from "../types.ts";
 import { errorFromResponse } from "../upstream-error.ts";
 import { buildMessagesRequest } from "./request.ts";
 import { parseMessage, type ResponseDefaults } from "./response.ts";
@@ -24,7 +18,7 @@ export const anthropicAdapter: ProviderAdapter = {
       model: target.model,
     };
     if (request.stream === true) {
-      const body = await streamBody(response, target, options);
+      const body = await streamBodyOf(response, target, options, isEventStream);
       return { kind: "stream", ...streamMessages(body, { request, target, options, defaults }) };
     }
     const json = parseJsonBody(await readText(response, options, target.name), target.name);
@@ -36,28 +30,7 @@ export const anthropicAdapter: ProviderAdapter = {
   },
 };
 
-async function streamBody(
-  response: Response,
-  target: ProviderTarget,
-  options: CallOptions,
-): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
-  const type = response.headers.get("content-type") ?? "";
-  if (response.body !== null && type.includes("text/event-stream")) return response.body;
-  const text = response.body === null ? "" : await readText(response, options, target.name);
-  throw new ProviderError({
-    kind: "bad_response",
-    message: `Provider '${target.name}' answered a streaming request without a stream: ${snippet(text) || "empty body"}`,
-    status: 502,
-    retryable: false,
-  });
-}
-
-async function estimateUsage(request: ChatCompletionRequest, output: string): Promise<Usage> {
-  const tokenizer = await loadTokenizer();
-  return {
-    inputTokens: tokenizer.countRequestTokens(request),
-    outputTokens: tokenizer.countTokens(output),
-    cachedInputTokens: 0,
-    estimated: true,
-  };
+/** Anthropic streams only as Server-Sent Events. */
+function isEventStream(contentType: string): boolean {
+  return contentType.includes("text/event-stream");
 }

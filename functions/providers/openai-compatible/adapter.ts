@@ -4,10 +4,15 @@
  * is the I/O between them.
  */
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
-import { ProviderError } from "../errors.ts";
-import { parseJsonBody, readText, sendUpstream, snippet, type UpstreamRequest } from "../http.ts";
-import { loadTokenizer } from "../tokens.ts";
-import type { CallOptions, ChatOutcome, ProviderAdapter, ProviderTarget, Usage } from "../types.ts";
+import {
+  parseJsonBody,
+  readText,
+  sendUpstream,
+  streamBodyOf,
+  type UpstreamRequest,
+} from "../http.ts";
+import { estimateUsage } from "../tokens.ts";
+import type { CallOptions, ChatOutcome, ProviderAdapter, ProviderTarget } from "../types.ts";
 import { fromWireUsage } from "../usage.ts";
 import { errorFromResponse } from "./errors.ts";
 import { presetFor } from "./presets.ts";
@@ -56,7 +61,7 @@ async function callOpenAIChat(
     model: target.model,
   };
   if (request.stream === true) {
-    const body = await streamBody(response, target, options);
+    const body = await streamBodyOf(response, target, options, isNotJson);
     return {
       kind: "stream",
       ...streamChatCompletion(body, { request, target, options, defaults }),
@@ -71,28 +76,11 @@ async function callOpenAIChat(
 }
 
 /** The SSE body, refusing an upstream that answered a streaming call with plain JSON. */
-async function streamBody(
-  response: Response,
-  target: ProviderTarget,
-  options: CallOptions,
-): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
-  const type = response.headers.get("content-type") ?? "";
-  if (response.body !== null && !type.includes("application/json")) return response.body;
-  const text = response.body === null ? "" : await readText(response, options, target.name);
-  throw new ProviderError({
-    kind: "bad_response",
-    message: `Provider '${target.name}' answered a streaming request without a stream: ${snippet(text) || "empty body"}`,
-    status: 502,
-    retryable: false,
-  });
-}
 
-async function estimateUsage(request: ChatCompletionRequest, output: string): Promise<Usage> {
-  const tokenizer = await loadTokenizer();
-  return {
-    inputTokens: tokenizer.countRequestTokens(request),
-    outputTokens: tokenizer.countTokens(output),
-    cachedInputTokens: 0,
-    estimated: true,
-  };
+/**
+ * OpenAI-compatible servers label their streams inconsistently (some omit the content type or
+ * send text/plain); anything but a JSON answer is read as the stream.
+ */
+function isNotJson(contentType: string): boolean {
+  return !contentType.includes("application/json");
 }
