@@ -76,17 +76,14 @@ describe.each(backends)("Redis key prefix over $name", (backend) => {
       expect((await store(preview).reserve("req_4", plan, "", T0)).kind).toBe("rate_limited");
 
       // What the store really holds: every key the scripts wrote carries its deployment's prefix.
-      const [, written] = await unprefixed.redis.scan(0, {
-        match: `switchyard-test:${run}:*`,
-        count: 1000,
-      });
+      const written = await scanAll(unprefixed.redis, `switchyard-test:${run}:*`);
       expect(written.length).toBeGreaterThanOrEqual(2);
       expect(written.some((key) => key.startsWith(`switchyard-test:${run}:prod:sy:`))).toBe(true);
       expect(written.some((key) => key.startsWith(`switchyard-test:${run}:preview:sy:`))).toBe(
         true,
       );
       // And a prefixed client lists its own keys without the prefix, and nobody else's.
-      const [, seen] = await preview.redis.scan(0, { match: "*", count: 1000 });
+      const seen = await scanAll(preview.redis, "*");
       expect(seen.length).toBeGreaterThan(0);
       expect(seen.every((key) => key.startsWith("sy:"))).toBe(true);
       expect(seen.length).toBeLessThan(written.length);
@@ -125,3 +122,26 @@ describe("the prefix a deployment gets", () => {
     expect(loadConfig({}).redisKeyPrefix).toBe("");
   });
 });
+
+/**
+ * Every key matching `match`, following SCAN's cursor: one call returns only the part of the
+ * keyspace it walked, so on a shared Redis holding many keys a single page can miss ours.
+ */
+async function scanAll(
+  redis: {
+    scan(
+      cursor: string | number,
+      options: { match: string; count: number },
+    ): Promise<[string | number, string[]]>;
+  },
+  match: string,
+): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | number = 0;
+  do {
+    const [next, page] = await redis.scan(cursor, { match, count: 1000 });
+    keys.push(...page);
+    cursor = next;
+  } while (String(cursor) !== "0");
+  return keys;
+}
