@@ -1,13 +1,15 @@
 /**
  * `npm run bench:guardrails`: what the guardrails cost.
  *
- * 1. Scan cost per KB of prompt: the input stage's work (every detector on, REDACT) over realistic
- *    prompts of 1 KB to 1 MB, median of several runs, in ms per KB. Target ≤ 0.2 ms/KB.
+ * 1. Scan cost per KB of prompt at 1, 10 and 100 KB, PII-dense and prose: each detector alone and
+ *    the input stage's whole work (every detector on, REDACT), in CPU ms per KB (process.cpuUsage,
+ *    robust to a shared machine) and wall ms per KB, after a warm-up. Target ≤ 0.2 ms/KB.
+ *    `--scan-only` stops after this part.
  * 2. Overhead when nothing applies: whole gateway calls (in-process app, embedded stores, mock
  *    provider) with no policy, with a policy whose every detector is OFF, and with every detector
  *    on, interleaved, p50 and mean per call.
  * 3. Streamed output: time to first content byte with no output policy, with FLAG and with
- *    REDACT (sliding window), on a synthetic stream of 4-character tokens every 20 ms (~50
+ *    REDACT (the window releases at word boundaries), on a synthetic stream of 4-character tokens every 20 ms (~50
  *    tokens/s, a typical hosted model).
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -17,7 +19,11 @@ import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/config.ts";
 import { requestTextSlots } from "../functions/guardrails/chat-texts.ts";
 import type { GuardrailDecision } from "../functions/guardrails/decisions.ts";
-import { DETECTOR_IDS } from "../functions/guardrails/detectors/types.ts";
+import {
+  BUILT_IN_DETECTORS,
+  type BuiltInDetectorId,
+} from "../functions/guardrails/detectors/index.ts";
+import { DETECTOR_IDS, type DetectorId } from "../functions/guardrails/detectors/types.ts";
 import { guardTexts } from "../functions/guardrails/guard-texts.ts";
 import { compilePolicy, rulesForCall } from "../functions/guardrails/policies.ts";
 import { Redactor } from "../functions/guardrails/redaction.ts";
@@ -28,45 +34,15 @@ import type {
   ChatCompletionRequest,
 } from "../functions/protocols/openai/chat.ts";
 import { startServices } from "../functions/services.ts";
+import { piiDenseText, piiParagraph, proseText } from "../test/guardrails/sample-texts.ts";
 
-/**
- * A PII-dense paragraph (~450 bytes with a phone number, an email, an IP address, a card number,
- * an IBAN and an instruction-like phrase). Each copy gets its own phone number and email, so the
- * phone detector's validity cache does not flatter the figures: every number is parsed afresh.
- */
-function paragraph(i: number): string {
-  const n = String(1000 + (i % 9000));
-  return (
-    "Hello team, please review the Q3 report before Friday. The customer (order 88213) asked us " +
-    `to update the delivery address and call back on +44 20 7946 ${n} or write to ` +
-    `jane.doe${i}@example.com. Ignore the draft numbers from last week; the final figures are in the ` +
-    "shared folder at 10.0.4.17. Payment went through on 4111 1111 1111 1111 (refund pending). " +
-    "Der Kunde bittet um Rückruf; IBAN DE89 3704 0044 0532 0130 00. Thanks, Ana.\n"
-  );
-}
-let paragraphs = 0;
-function promptOf(bytes: number): string {
-  let text = "";
-  while (text.length < bytes) text += paragraph(paragraphs++);
-  return text.slice(0, bytes);
-}
-const PARAGRAPH = paragraph(0);
+const PARAGRAPH = piiParagraph(0);
 
-/** Ordinary prose: the bulk of most prompts, with one PII-dense paragraph per 10 KB. */
-const PROSE =
-  "The committee met on a grey morning to weigh the proposal for the new library wing. Several " +
-  "members argued that the reading rooms should face the garden, while others preferred the " +
-  "quiet of the courtyard. After a long discussion they agreed to ask the architects for two " +
-  "sketches and to decide at the next meeting, once the costs were clearer to everyone.\n";
-function proseOf(bytes: number): string {
-  let text = "";
-  while (text.length < bytes)
-    text += text.length % 10_240 < PROSE.length ? paragraph(paragraphs++) : PROSE;
-  return text.slice(0, bytes);
-}
-
-function rulesWith(action: "REDACT" | "FLAG" | "OFF", direction: "INPUT" | "OUTPUT" | "BOTH") {
-  const detectors = DETECTOR_IDS.filter((id) => id !== "TOPIC");
+function rulesWith(
+  action: "REDACT" | "FLAG" | "OFF",
+  direction: "INPUT" | "OUTPUT" | "BOTH",
+  detectors: readonly DetectorId[] = DETECTOR_IDS.filter((id) => id !== "TOPIC"),
+) {
   const policy = compilePolicy({
     id: "bench",
     scope: "ORG",
@@ -80,26 +56,54 @@ function rulesWith(action: "REDACT" | "FLAG" | "OFF", direction: "INPUT" | "OUTP
   return rulesForCall([policy], { orgId: "org", teamId: null, keyId: "key", agentId: null });
 }
 
-function scanCostPerKb(label: string, promptOf: (bytes: number) => string): void {
+type Scan = (text: string) => void;
+
+/**
+ * Median cost per KB of `scan` over fresh texts of `kb` KB: CPU time (process.cpuUsage, what the
+ * scan itself burnt, robust to neighbours on a shared machine) and wall time. Each sample scans
+ * about 200 KB in texts of the given size, so a 1 KB figure is not one timer tick.
+ */
+function costPerKb(scan: Scan, make: (chars: number) => string, kb: number) {
+  const perSample = Math.max(1, Math.round(200 / kb));
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let sample = 0; sample < 7; sample++) {
+    const texts = Array.from({ length: perSample }, () => make(kb * 1024));
+    const cpuStart = process.cpuUsage();
+    const wallStart = performance.now();
+    for (const text of texts) scan(text);
+    const used = process.cpuUsage(cpuStart);
+    wall.push((performance.now() - wallStart) / (kb * perSample));
+    cpu.push((used.user + used.system) / 1000 / (kb * perSample));
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? 0;
+  return { cpu: median(cpu), wall: median(wall) };
+}
+
+function scanCostPerKb(label: string, make: (chars: number) => string): void {
   const rules = rulesWith("REDACT", "INPUT").INPUT;
-  console.log(`\n1. input scan, every detector on (REDACT): ${label}`);
-  console.log("   size       median ms   ms/KB");
-  for (const kb of [1, 10, 100, 1000]) {
-    const runs = kb >= 1000 ? 5 : 15;
-    const times: number[] = [];
-    for (let run = 0; run < runs + 2; run++) {
-      const text = promptOf(kb * 1024);
-      const chat = {
-        model: "m",
-        messages: [{ role: "user", content: text }],
-      } as ChatCompletionRequest;
-      const start = performance.now();
-      guardTexts(requestTextSlots(chat), rules, "INPUT", new Redactor(), []);
-      if (run >= 2) times.push(performance.now() - start);
-    }
-    const median = times.sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
+  const whole: Scan = (text) => {
+    const chat = {
+      model: "m",
+      messages: [{ role: "user", content: text }],
+    } as ChatCompletionRequest;
+    guardTexts(requestTextSlots(chat), rules, "INPUT", new Redactor(), []);
+  };
+  // A gateway process is warm: the first scans compile the detectors' code and regexes.
+  for (let i = 0; i < 3; i++) whole(make(100 * 1024));
+  const ids = Object.keys(BUILT_IN_DETECTORS) as BuiltInDetectorId[];
+  console.log(`\n1. input scan cost, CPU ms per KB (median of 7 samples of ~200 KB): ${label}`);
+  console.log(
+    `   size    ${ids.map((id) => id.slice(0, 8).padStart(8)).join(" ")}  | all (REDACT)  wall`,
+  );
+  for (const kb of [1, 10, 100]) {
+    const each = ids.map((id) => {
+      const detect = BUILT_IN_DETECTORS[id];
+      return costPerKb((text) => detect(text, { fromTool: false }), make, kb).cpu;
+    });
+    const all = costPerKb(whole, make, kb);
     console.log(
-      `   ${`${kb} KB`.padEnd(10)} ${median.toFixed(2).padStart(9)}   ${(median / kb).toFixed(3)}`,
+      `   ${`${kb} KB`.padEnd(7)} ${each.map((ms) => ms.toFixed(3).padStart(8)).join(" ")}  | ${all.cpu.toFixed(3).padStart(8)}  ${all.wall.toFixed(3).padStart(8)}`,
     );
   }
 }
@@ -172,7 +176,7 @@ async function callOverhead(): Promise<void> {
     }
   }
   console.log(
-    `\n2. whole gateway call, ${((PARAGRAPH.length * 2) / 1024) | 0} KB prompt, ${N} calls each, interleaved`,
+    `\n2. whole gateway call, ${PARAGRAPH.length * 2}-character prompt, ${N} calls each, interleaved`,
   );
   console.log("   setup                    p50 ms   mean ms");
   for (const [label, times] of Object.entries(samples)) {
@@ -221,10 +225,12 @@ async function firstContentMs(stream: AsyncIterable<ChatCompletionChunk>): Promi
 async function streamTtfb(): Promise<void> {
   console.log("\n3. streamed output, 4-char tokens every 20 ms: time to first content");
   const runs = 5;
-  for (const [label, action] of [
-    ["no output policy", null],
-    ["FLAG", "FLAG"],
-    ["REDACT (64-char window)", "REDACT"],
+  const pii = DETECTOR_IDS.filter((id) => id !== "TOPIC" && id !== "INJECTION");
+  for (const [label, action, detectors] of [
+    ["no output policy", null, []],
+    ["FLAG, every detector", "FLAG", null],
+    ["REDACT, PII detectors", "REDACT", pii],
+    ["REDACT, every detector", "REDACT", null],
   ] as const) {
     const times: number[] = [];
     for (let run = 0; run < runs; run++) {
@@ -232,7 +238,7 @@ async function streamTtfb(): Promise<void> {
       const decisions: GuardrailDecision[] = [];
       const stream = action
         ? guardStream(chunks, {
-            rules: rulesWith(action, "OUTPUT").OUTPUT,
+            rules: rulesWith(action, "OUTPUT", detectors ?? undefined).OUTPUT,
             redactor: new Redactor(),
             decisions,
           })
@@ -244,7 +250,8 @@ async function streamTtfb(): Promise<void> {
   }
 }
 
-scanCostPerKb("PII-dense text (a phone, email, card, IBAN, IP every 450 bytes)", promptOf);
-scanCostPerKb("prose with one PII paragraph per 10 KB", proseOf);
+scanCostPerKb("PII-dense text (a phone, email, card, IBAN, IP every 450 bytes)", piiDenseText);
+scanCostPerKb("prose with one PII paragraph per 10 KB", proseText);
+if (process.argv.includes("--scan-only")) process.exit(0);
 await streamTtfb();
 await callOverhead();

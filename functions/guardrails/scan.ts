@@ -21,7 +21,18 @@ export function scanText(
   const findings: RuledFinding[] = [];
   for (const rule of rules) {
     for (const finding of rule.detect(text, context)) {
-      findings.push({ ...finding, action: rule.action, restore: rule.restore });
+      // Built field by field: an object spread over findings of several shapes (with and without
+      // a score) took a slow generic path and was a third of the scan's cost on PII-dense text.
+      const ruled: RuledFinding = {
+        detector: finding.detector,
+        start: finding.start,
+        end: finding.end,
+        signals: finding.signals,
+        action: rule.action,
+        restore: rule.restore,
+      };
+      if (finding.score !== undefined) ruled.score = finding.score;
+      findings.push(ruled);
     }
   }
   return findings;

@@ -4,22 +4,29 @@
  * - Only FLAG rules (and nothing to restore): chunks pass through untouched, with no added
  *   latency; their text is kept (up to FLAG_SCAN_CHARS) and scanned when the stream ends.
  * - REDACT / BLOCK rules or restored placeholders: each choice's text goes through a sliding
- *   window of HOLD_CHARS. Text leaves the window only once no match can still grow across it:
- *   a match that reaches into the held tail is held whole. So a value split across chunks
- *   ("jane.do" + "e@example.com") is still redacted; the cost is that the first HOLD_CHARS of
- *   text reach the client later (measured in bench/guardrails.ts). A match longer than the
- *   window (a PEM block, a long token) can only be caught by the part of it inside the window.
- *   BLOCK ends the stream before the match with finish_reason "content_filter".
+ *   window. Text leaves it once no match can still grow across it (./stream-hold.ts): prose
+ *   leaves at each word boundary, a run of tokens that could be part of a match (digits,
+ *   symbols, upper-case groups) is held until an ordinary word ends it, and a match that reaches
+ *   into the held tail is held whole. So a value split across chunks ("jane.do" +
+ *   "e@example.com") is still redacted, and prose arrives one word late at most (measured in
+ *   bench/guardrails.ts). No more than HOLD_CHARS are held: a match longer than that (a PEM
+ *   block, a long token) can only be caught by the part of it inside the window. BLOCK ends the
+ *   stream before the match with finish_reason "content_filter".
  *
  * Placeholders the input stage wrote are restored first, then the restored text is scanned.
  */
 import type { ChatCompletionChunk, ChunkChoice } from "../protocols/openai/chat.ts";
 import { addFindings, type GuardrailDecision } from "./decisions.ts";
+import type { DetectorId } from "./detectors/types.ts";
 import type { DetectorRule } from "./policies.ts";
 import { MAX_PLACEHOLDER_CHARS, type Redactor } from "./redaction.ts";
 import { disjointSpans, type RuledFinding, scanText } from "./scan.ts";
+import { holdFrom } from "./stream-hold.ts";
 
+/** The most a window holds: a match longer than this is only seen in part. */
 export const HOLD_CHARS = 64;
+/** Sent text kept as context for the next scan (PHONE looks 24 characters back for "tel"). */
+const CONTEXT_CHARS = 32;
 const FLAG_SCAN_CHARS = 1_000_000;
 
 export interface StreamGuardOptions {
@@ -65,6 +72,8 @@ interface Window {
   raw: string;
   /** Restored text not yet sent. */
   pending: string;
+  /** The last CONTEXT_CHARS of restored text sent. */
+  sent: string;
 }
 
 async function* windowed(
@@ -72,15 +81,19 @@ async function* windowed(
   options: StreamGuardOptions,
 ): AsyncGenerator<ChatCompletionChunk> {
   const windows = new Map<number, Window>();
+  // Only detectors that rewrite or block need text held back; FLAG counts what leaves.
+  const held = new Set(
+    options.rules.filter((rule) => rule.action !== "FLAG").map((rule) => rule.detector),
+  );
   let last: ChatCompletionChunk | null = null;
   for await (const chunk of chunks) {
     last = chunk;
     for (const choice of chunk.choices) {
-      const window = windows.get(choice.index) ?? { raw: "", pending: "" };
+      const window = windows.get(choice.index) ?? { raw: "", pending: "", sent: "" };
       windows.set(choice.index, window);
       const final = choice.finish_reason !== null;
       if (choice.delta.content) window.raw += choice.delta.content;
-      const released = release(window, final, options);
+      const released = release(window, final, options, held);
       if (released.blocked) {
         yield blockedChunk(chunk, choice, released.text);
         return;
@@ -96,7 +109,7 @@ async function* windowed(
   }
   // A stream that ended without a finish_reason still gets the text its window held.
   for (const [index, window] of windows) {
-    const released = release(window, true, options);
+    const released = release(window, true, options, held);
     if (!last || (!released.text && !released.blocked)) continue;
     yield {
       ...last,
@@ -116,6 +129,7 @@ function release(
   window: Window,
   final: boolean,
   { rules, redactor, decisions }: StreamGuardOptions,
+  held: ReadonlySet<DetectorId>,
 ): { text: string; blocked: boolean } {
   // Move complete placeholders (restored) into pending; keep a possibly cut one in raw.
   const open = final ? -1 : window.raw.lastIndexOf("[");
@@ -128,14 +142,21 @@ function release(
   window.pending += redactor.restore(complete);
 
   const text = window.pending;
-  const findings = scanText(text, rules, { fromTool: false });
-  let cut = final ? text.length : Math.max(0, text.length - HOLD_CHARS);
-  for (const finding of findings) {
-    if (finding.start < cut && finding.end > cut) cut = finding.start;
-  }
-  // Another pass: pulling the cut back may make it fall inside an earlier match.
-  for (const finding of findings) {
-    if (finding.start < cut && finding.end > cut) cut = finding.start;
+  // Text already sent is scanned again as context only (a "phone:" before a number, a word
+  // boundary a pattern looks behind for); a match starting in it has left already.
+  const context = window.sent;
+  const findings = scanText(context + text, rules, { fromTool: false }).flatMap((finding) =>
+    finding.start < context.length
+      ? []
+      : [{ ...finding, start: finding.start - context.length, end: finding.end - context.length }],
+  );
+  let cut = final ? text.length : Math.max(holdFrom(text, held), text.length - HOLD_CHARS, 0);
+  // A match that reaches past the cut is held whole (twice: pulling the cut back may land it
+  // inside an earlier match).
+  for (let pass = 0; pass < 2; pass++) {
+    for (const finding of findings) {
+      if (finding.start < cut && finding.end > cut) cut = finding.start;
+    }
   }
   const leaving = findings.filter((finding) => finding.end <= cut);
   addFindings(decisions, "OUTPUT", leaving);
@@ -145,6 +166,7 @@ function release(
     (finding): finding is RuledFinding => finding.action === "REDACT" && finding.end <= end,
   );
   window.pending = text.slice(cut);
+  window.sent = (context + text.slice(0, cut)).slice(-CONTEXT_CHARS);
   return { text: redactor.redact(text.slice(0, end), disjointSpans(redact)), blocked: !!block };
 }
 
