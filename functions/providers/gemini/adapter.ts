@@ -2,6 +2,7 @@
 import { parseJsonBody, readText, sendUpstream, streamBodyOf } from "../http.ts";
 import { estimateUsage } from "../tokens.ts";
 import type { ChatOutcome, ProviderAdapter } from "../types.ts";
+import { geminiEmbeddings } from "./embeddings.ts";
 import { errorFromResponse } from "./errors.ts";
 import { buildGenerateContentRequest } from "./request.ts";
 import { parseGenerateContent, type ResponseDefaults } from "./response.ts";
@@ -33,6 +34,7 @@ export const geminiAdapter: ProviderAdapter = {
       (await estimateUsage(request, parsed.response.choices[0]?.message.content ?? ""));
     return { kind: "complete", response: parsed.response, usage };
   },
+  embeddings: geminiEmbeddings,
 };
 
 /** With `alt=sse` Google answers Server-Sent Events. */

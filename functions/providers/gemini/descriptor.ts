@@ -22,6 +22,7 @@ export const geminiDescriptor: ProviderDescriptor = {
     jsonSchema: true,
     multipleChoices: true,
     streamingUsage: true,
+    embeddings: true,
   },
   prices: { dataset: "google" },
 };
