@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createAdminServer } from "../schema/yoga.ts";
 import { cronResponse } from "./cron/cron-route.ts";
 import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
+import { embeddings } from "./gateway/endpoints/embeddings.ts";
 import { messages } from "./gateway/endpoints/messages.ts";
 import { listModels } from "./gateway/endpoints/models.ts";
 import {
@@ -67,6 +68,9 @@ export function createApp(services: Services): App {
 
   app.post("/v1/chat/completions", (c) =>
     runEndpoint(chatCompletions, c.req.raw, services, c.get("requestId")),
+  );
+  app.post("/v1/embeddings", (c) =>
+    runEndpoint(embeddings, c.req.raw, services, c.get("requestId")),
   );
   app.get("/v1/models", (c) => runEndpoint(listModels, c.req.raw, services, c.get("requestId")));
   app.post("/v1/messages", (c) => runEndpoint(messages, c.req.raw, services, c.get("requestId")));

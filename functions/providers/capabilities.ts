@@ -59,7 +59,7 @@ export function withCapabilityCheck(
   capabilities: ProviderCapabilities,
 ): ProviderAdapter {
   return {
-    kind: adapter.kind,
+    ...adapter,
     async chatCompletion(request, target, options) {
       const feature = unsupportedFeature(request, capabilities);
       if (feature) throw unsupportedFeatureError(feature, target);

@@ -27,6 +27,8 @@ export interface ProviderCapabilities {
   multipleChoices: boolean;
   /** The provider reports usage at the end of a stream (otherwise it is estimated). */
   streamingUsage: boolean;
+  /** `POST /v1/embeddings` (the adapter's `embeddings`); absent: none. */
+  embeddings?: boolean;
 }
 
 /** A per-token price the gateway itself defines (no public price list has the model). */

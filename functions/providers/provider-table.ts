@@ -50,6 +50,7 @@ export function renderProviderTable(descriptors: readonly ProviderDescriptor[]):
       yes(c.jsonSchema),
       yes(c.multipleChoices),
       c.streamingUsage ? "reported" : "estimated if absent",
+      yes(c.embeddings === true),
       prices || "—",
     ];
   });
@@ -66,6 +67,7 @@ export function renderProviderTable(descriptors: readonly ProviderDescriptor[]):
     "JSON schema",
     "`n` > 1",
     "stream usage",
+    "embeddings",
     "prices",
   ];
   // Padded to aligned columns, as the formatter (Biome) writes Markdown tables.

@@ -12,6 +12,7 @@ import type {
   ChatCompletionChunk,
   ChatCompletionRequest,
 } from "../protocols/openai/chat.ts";
+import type { EmbeddingsRequest, EmbeddingsResponse } from "../protocols/openai/embeddings.ts";
 
 export { ProviderError, type ProviderErrorKind } from "./errors.ts";
 
@@ -71,6 +72,15 @@ export type ChatOutcome =
       usage(): Usage;
     };
 
+/**
+ * An embeddings answer in OpenAI's shape (its `model` and `usage` as the upstream said) and the
+ * usage the gateway bills: input tokens only.
+ */
+export interface EmbeddingsOutcome {
+  response: EmbeddingsResponse;
+  usage: Usage;
+}
+
 export interface ProviderAdapter {
   /** The adapter's own kind; several provider kinds may share one adapter (presets). */
   kind: string;
@@ -79,4 +89,14 @@ export interface ProviderAdapter {
     target: ProviderTarget,
     options: CallOptions,
   ): Promise<ChatOutcome>;
+  /**
+   * POST /v1/embeddings, for adapters whose API has embeddings (the descriptor's
+   * `capabilities.embeddings` says which kinds may be asked). Embeddings come back as floats,
+   * or as base64 when the request asked for it and the upstream answered so.
+   */
+  embeddings?(
+    request: EmbeddingsRequest,
+    target: ProviderTarget,
+    options: CallOptions,
+  ): Promise<EmbeddingsOutcome>;
 }

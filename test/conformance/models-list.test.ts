@@ -67,6 +67,7 @@ describe("GET /v1/models", () => {
       "lab/large",
       "lab/small",
       "mock/echo",
+      "mock/embed",
     ]);
     expect(body.data).toContainEqual({
       id: "lab/small",
@@ -98,7 +99,7 @@ describe("GET /v1/models", () => {
   it("never lists another org's models", async () => {
     const other = await createOrgWithKey(gateway);
     const body = await listed(other.secret);
-    expect(body.data.map((model: { id: string }) => model.id)).toEqual(["mock/echo"]);
+    expect(body.data.map((model: { id: string }) => model.id)).toEqual(["mock/echo", "mock/embed"]);
   });
 
   it("is what the openai SDK's models.list() returns", async () => {

@@ -99,7 +99,7 @@ describe("the provider registry", () => {
 
   it("makes the built-in providers from the descriptors that declare one", () => {
     expect(BUILT_IN_PROVIDERS.map((provider) => provider.name)).toEqual(["mock"]);
-    expect(BUILT_IN_PROVIDERS[0]?.config).toEqual({ models: ["echo"] });
+    expect(BUILT_IN_PROVIDERS[0]?.config).toEqual({ models: ["echo", "embed"] });
   });
 });
 

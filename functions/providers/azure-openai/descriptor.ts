@@ -26,6 +26,7 @@ export const azureOpenAIDescriptor: ProviderDescriptor = {
     jsonSchema: true,
     multipleChoices: true,
     streamingUsage: true,
+    embeddings: true,
   },
   prices: { dataset: "azure" },
 };

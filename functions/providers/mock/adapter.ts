@@ -13,6 +13,7 @@ import { isRetryableStatus, ProviderError, providerErrorFromFailure } from "../e
 import { loadTokenizer } from "../tokens.ts";
 import type { CallOptions, ChatOutcome, ProviderAdapter, ProviderTarget } from "../types.ts";
 import { echoChunks, echoCompletion, echoReply } from "./echo.ts";
+import { mockEmbeddings } from "./embeddings.ts";
 
 export const MOCK_MODELS = ["echo"] as const;
 
@@ -27,7 +28,7 @@ type MockConfig = z.infer<typeof configSchema>;
 export const mockAdapter: ProviderAdapter = {
   kind: "mock",
   async chatCompletion(request, target, options): Promise<ChatOutcome> {
-    const config = parseConfig(target);
+    const config = parseMockConfig(target);
     if (!(MOCK_MODELS as readonly string[]).includes(target.model)) {
       throw new ProviderError({
         kind: "upstream_http",
@@ -39,7 +40,7 @@ export const mockAdapter: ProviderAdapter = {
         param: "model",
       });
     }
-    await delay(config.latencyMs, options, target);
+    await mockDelay(config.latencyMs, options, target);
     if (config.failStatus !== undefined) throw simulatedFailure(config.failStatus, target);
     const reply = echoReply(request, await loadTokenizer());
     const identity: StreamIdentity = {
@@ -61,6 +62,7 @@ export const mockAdapter: ProviderAdapter = {
       usage: () => reply.usage,
     };
   },
+  embeddings: (request, target, options) => mockEmbeddings(request, target, options),
 };
 
 async function* paced(
@@ -70,12 +72,13 @@ async function* paced(
   target: ProviderTarget,
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   for (const [position, chunk] of chunks.entries()) {
-    if (position > 0) await delay(config.chunkDelayMs, options, target);
+    if (position > 0) await mockDelay(config.chunkDelayMs, options, target);
     yield chunk;
   }
 }
 
-function parseConfig(target: ProviderTarget): MockConfig {
+/** Shared with mock/embed (./embeddings.ts). */
+export function parseMockConfig(target: ProviderTarget): MockConfig {
   const parsed = configSchema.safeParse(target.config);
   if (parsed.success) return parsed.data;
   throw new ProviderError({
@@ -86,7 +89,7 @@ function parseConfig(target: ProviderTarget): MockConfig {
   });
 }
 
-function simulatedFailure(status: number, target: ProviderTarget): ProviderError {
+export function simulatedFailure(status: number, target: ProviderTarget): ProviderError {
   return new ProviderError({
     kind: "upstream_http",
     message: `Provider '${target.name}' answered ${status}: simulated failure (config.failStatus).`,
@@ -98,7 +101,7 @@ function simulatedFailure(status: number, target: ProviderTarget): ProviderError
 }
 
 /** Waits `ms` unless the call's signal fires first (then fails like a real provider would). */
-async function delay(
+export async function mockDelay(
   ms: number | undefined,
   options: CallOptions,
   target: ProviderTarget,

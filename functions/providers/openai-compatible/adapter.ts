@@ -4,6 +4,7 @@
  * is the I/O between them.
  */
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
+import type { EmbeddingsRequest } from "../../protocols/openai/embeddings.ts";
 import {
   parseJsonBody,
   readText,
@@ -14,6 +15,7 @@ import {
 import { estimateUsage } from "../tokens.ts";
 import type { CallOptions, ChatOutcome, ProviderAdapter, ProviderTarget } from "../types.ts";
 import { fromWireUsage } from "../usage.ts";
+import { buildEmbeddingsRequest, callOpenAIEmbeddings } from "./embeddings.ts";
 import { errorFromResponse } from "./errors.ts";
 import { presetFor } from "./presets.ts";
 import { buildChatRequest } from "./request.ts";
@@ -26,6 +28,12 @@ export type OpenAIChatRequestBuilder = (
   target: ProviderTarget,
 ) => UpstreamRequest;
 
+/** Builds the HTTP request of one embeddings call. */
+export type OpenAIEmbeddingsRequestBuilder = (
+  request: EmbeddingsRequest,
+  target: ProviderTarget,
+) => UpstreamRequest;
+
 /**
  * An adapter for an API that answers in OpenAI's Chat Completions format (bodies, streams, errors)
  * wherever and however it is addressed: OpenAI and its presets here, Azure OpenAI's deployments.
@@ -33,18 +41,25 @@ export type OpenAIChatRequestBuilder = (
 export function createOpenAIChatAdapter(
   kind: string,
   buildRequest: OpenAIChatRequestBuilder,
+  buildEmbeddings?: OpenAIEmbeddingsRequestBuilder,
 ): ProviderAdapter {
-  return {
+  const adapter: ProviderAdapter = {
     kind,
     // async, so that a request the builder refuses is a rejected promise like any other failure.
     chatCompletion: async (request, target, options) =>
       callOpenAIChat(buildRequest(request, target), request, target, options),
   };
+  if (buildEmbeddings) {
+    adapter.embeddings = async (request, target, options) =>
+      callOpenAIEmbeddings(buildEmbeddings(request, target), request, target, options);
+  }
+  return adapter;
 }
 
 export const openAICompatibleAdapter: ProviderAdapter = createOpenAIChatAdapter(
   "openai-compatible",
   (request, target) => buildChatRequest(request, target, presetFor(target.kind)),
+  (request, target) => buildEmbeddingsRequest(request, target, presetFor(target.kind)),
 );
 
 async function callOpenAIChat(

@@ -26,7 +26,10 @@ export interface OpenAICompatiblePreset {
 
 const LEGACY_MAX_TOKENS = { max_completion_tokens: "max_tokens" } as const;
 
-/** OpenAI's own API serves every feature of the canonical request. */
+/**
+ * OpenAI's own API serves every feature of the canonical request. Embeddings are named per
+ * preset: only some hosts have `/embeddings` (Groq, DeepSeek, xAI and OpenRouter have none).
+ */
 const EVERYTHING: ProviderCapabilities = {
   tools: true,
   vision: true,
@@ -42,7 +45,7 @@ export const OPENAI_COMPATIBLE_PRESETS: Readonly<Record<string, OpenAICompatible
     displayName: "OpenAI",
     defaultBaseUrl: "https://api.openai.com/v1",
     apiKeyVariable: "OPENAI_API_KEY",
-    capabilities: EVERYTHING,
+    capabilities: { ...EVERYTHING, embeddings: true },
     prices: { dataset: "openai" },
   },
   groq: {
@@ -57,7 +60,7 @@ export const OPENAI_COMPATIBLE_PRESETS: Readonly<Record<string, OpenAICompatible
     displayName: "Together AI",
     defaultBaseUrl: "https://api.together.xyz/v1",
     apiKeyVariable: "TOGETHER_API_KEY",
-    capabilities: EVERYTHING,
+    capabilities: { ...EVERYTHING, embeddings: true },
     prices: { dataset: "together" },
     renameParams: LEGACY_MAX_TOKENS,
   },
@@ -65,7 +68,7 @@ export const OPENAI_COMPATIBLE_PRESETS: Readonly<Record<string, OpenAICompatible
     displayName: "Fireworks AI",
     defaultBaseUrl: "https://api.fireworks.ai/inference/v1",
     apiKeyVariable: "FIREWORKS_API_KEY",
-    capabilities: EVERYTHING,
+    capabilities: { ...EVERYTHING, embeddings: true },
     prices: { dataset: "fireworks" },
     renameParams: LEGACY_MAX_TOKENS,
   },
@@ -97,7 +100,7 @@ export const OPENAI_COMPATIBLE_PRESETS: Readonly<Record<string, OpenAICompatible
     displayName: "Mistral AI",
     defaultBaseUrl: "https://api.mistral.ai/v1",
     apiKeyVariable: "MISTRAL_API_KEY",
-    capabilities: EVERYTHING,
+    capabilities: { ...EVERYTHING, embeddings: true },
     prices: { dataset: "mistral" },
     renameParams: { ...LEGACY_MAX_TOKENS, seed: "random_seed" },
     dropParams: ["user", "store", "metadata", "service_tier", "logit_bias", "stream_options"],
@@ -107,7 +110,7 @@ export const OPENAI_COMPATIBLE_PRESETS: Readonly<Record<string, OpenAICompatible
     displayName: "Ollama",
     defaultBaseUrl: "http://localhost:11434/v1",
     apiKeyVariable: null,
-    capabilities: { ...SINGLE_CHOICE, streamingUsage: false },
+    capabilities: { ...SINGLE_CHOICE, streamingUsage: false, embeddings: true },
     prices: {
       builtIn: {
         "*": {
@@ -126,7 +129,7 @@ export const OPENAI_COMPATIBLE_PRESETS: Readonly<Record<string, OpenAICompatible
     displayName: "Any OpenAI-compatible API",
     defaultBaseUrl: null,
     apiKeyVariable: null,
-    capabilities: { ...EVERYTHING, streamingUsage: false },
+    capabilities: { ...EVERYTHING, streamingUsage: false, embeddings: true },
     prices: { dataset: null },
   },
 };
