@@ -49,12 +49,12 @@ describe("the provider registry", () => {
     expect(adapterFor("mock")?.kind).toBe("mock");
   });
 
-  it("knows kinds that have no adapter yet without serving them", () => {
-    // Which kinds those are changes as adapters land; each must be known and not served.
-    for (const { kind } of providerDescriptors().filter((d) => d.adapter === null)) {
+  it("serves every kind it declares", () => {
+    // Every descriptor now has an adapter; a kind declared without one would be listed but fail at call time.
+    for (const { kind } of providerDescriptors()) {
       expect(PROVIDER_KINDS).toContain(kind);
-      expect(adapterFor(kind)).toBeUndefined();
-      expect(isProviderKindSupported(kind)).toBe(false);
+      expect(adapterFor(kind)).toBeDefined();
+      expect(isProviderKindSupported(kind)).toBe(true);
     }
   });
 
