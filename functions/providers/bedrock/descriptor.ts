@@ -18,4 +18,6 @@ export const bedrockDescriptor: ProviderDescriptor = {
     streamingUsage: true,
   },
   prices: { dataset: "aws" },
+  // Hosts Claude with extended thinking, among slower models.
+  defaultTimeoutMs: 300_000,
 };

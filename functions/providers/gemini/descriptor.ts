@@ -18,4 +18,6 @@ export const geminiDescriptor: ProviderDescriptor = {
     streamingUsage: true,
   },
   prices: { dataset: "google" },
+  // 2.5 models think before answering by default.
+  defaultTimeoutMs: 180_000,
 };
