@@ -16,46 +16,12 @@
  *
  * The fallback latency is the difference between the fallback row and the one-deployment row.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { adminClient, percentile, startGateway, startUpstream } from "./setup-gateway.ts";
 
 const ROUTES = Number(process.env.BENCH_FALLBACK_ROUTES ?? 50);
 const CALLS_PER_ROUTE = 4;
 const SEQUENTIAL = ROUTES * CALLS_PER_ROUTE;
-const root = new URL("..", import.meta.url).pathname;
-
-function start(args: string[], env: Record<string, string>, banner: RegExp) {
-  const child = spawn(join(root, "node_modules/.bin/tsx"), args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const ready = new Promise<string>((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (data: Buffer) => {
-      output += data.toString();
-      const match = banner.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-  });
-  return { child, ready };
-}
-
-function admin(base: string, token: string) {
-  return async (query: string, variables: object) => {
-    const response = await fetch(`${base}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const result = (await response.json()) as { data: Record<string, unknown>; errors?: unknown };
-    if (result.errors) throw new Error(JSON.stringify(result.errors));
-    return result.data;
-  };
-}
 
 /** One call, checked to have been answered; its latency in ms and how many attempts it took. */
 async function oneCall(gateway: string, key: string, model: string) {
@@ -85,30 +51,16 @@ async function untilSkipped(gateway: string, key: string, model: string): Promis
   throw new Error(`${model}'s circuit did not open`);
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-
 async function main() {
-  const dataDir = await mkdtemp(join(tmpdir(), "switchyard-bench-"));
-  const masterKey = `bench-${crypto.randomUUID()}`;
   const children: ChildProcess[] = [];
+  const gateway = await startGateway();
   try {
-    const healthy = start(["bench/upstream.ts"], {}, /upstream (\S+)/);
-    const failing = start(["bench/failing-upstream.ts"], {}, /upstream (\S+)/);
-    const gateway = start(
-      ["functions/runtimes/node.ts"],
-      {
-        PORT: "0",
-        SWITCHYARD_DATA_DIR: dataDir,
-        MASTER_KEY: masterKey,
-        ENCRYPTION_KEY: `bench-encryption-${crypto.randomUUID()}`,
-      },
-      /listening on (http:\/\/localhost:\d+)/,
-    );
+    const healthy = startUpstream("bench/upstream.ts");
+    const failing = startUpstream("bench/failing-upstream.ts");
     children.push(healthy.child, failing.child, gateway.child);
     const [healthyUrl, failingUrl] = [await healthy.ready, await failing.ready];
-    const gatewayUrl = (await gateway.ready).replace("localhost", "127.0.0.1");
-    const graphql = admin(gatewayUrl, masterKey);
+    const gatewayUrl = await gateway.ready;
+    const graphql = adminClient(gatewayUrl, gateway.masterKey);
 
     const { createOrg } = await graphql(
       `mutation { createOrg(input: {name: "bench"}) { org { id } } }`,
@@ -196,7 +148,7 @@ async function main() {
     );
   } finally {
     for (const child of children) child.kill("SIGTERM");
-    await rm(dataDir, { recursive: true, force: true });
+    await gateway.cleanUp();
   }
 }
 

@@ -22,6 +22,11 @@ export const modelRoutes = pgTable(
     strategy: routeStrategy("strategy").notNull(),
     /** Failure kinds that move on to the next deployment ("429", "5xx", "timeout", ...). */
     fallbackOn: text("fallback_on").array().notNull().default([]),
+    /**
+     * Response cache opt-in for every call through this alias (seconds an answer is kept and may
+     * be replayed); null = not opted in (functions/cache/cache-policy.ts).
+     */
+    cacheTtlSeconds: integer("cache_ttl_seconds"),
     createdAt: createdAt(),
   },
   // NULLS NOT DISTINCT: one global route per alias, like one org route per alias.

@@ -7,9 +7,14 @@ export interface AttemptLogEntry {
   deployment: string;
   /** The upstream's HTTP status; null when no answer came. */
   status: number | null;
-  /** The failure's kind (timeout, network, upstream_http, ...); null when it answered. */
+  /**
+   * The failure's kind (timeout, network, upstream_http, ...); null when it answered; `skipped`
+   * for a deployment passed over without a call (circuit open, a capability its provider lacks).
+   */
   error: string | null;
   latencyMs: number;
+  /** Why a skipped deployment was passed over; absent for a deployment that was called. */
+  skipped?: string;
 }
 
 /**

@@ -23,6 +23,11 @@ export const virtualKeys = pgTable(
     rpm: integer("rpm"),
     tpm: integer("tpm"),
     maxConcurrency: integer("max_concurrency"),
+    /**
+     * Response cache opt-in for every call of this key (seconds an answer is kept and may be
+     * replayed); null = not opted in (functions/cache/cache-policy.ts).
+     */
+    cacheTtlSeconds: integer("cache_ttl_seconds"),
     metadata: jsonObject("metadata"),
     createdAt: createdAt(),
     revokedAt: instant("revoked_at"),

@@ -10,6 +10,11 @@ export interface Principal {
   rpm: number | null;
   tpm: number | null;
   maxConcurrency: number | null;
+  /**
+   * The key's response cache opt-in in seconds (functions/cache/cache-policy.ts); null or absent:
+   * the key does not opt in.
+   */
+  cacheTtlSeconds?: number | null;
   /** Present when the call presented a delegation grant (`x-switchyard-grant`) it may use. */
   delegation?: DelegationChain;
 }

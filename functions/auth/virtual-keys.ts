@@ -83,6 +83,7 @@ export function createVirtualKeyAuthenticator(options: {
           rpm: key.rpm,
           tpm: key.tpm,
           maxConcurrency: key.maxConcurrency,
+          cacheTtlSeconds: key.cacheTtlSeconds,
         },
         keyExpiresAt: key.expiresAt?.getTime() ?? null,
         secretExpiresAt: row.secretExpiresAt?.getTime() ?? null,

@@ -27,6 +27,18 @@ export interface Attempt {
   latencyMs: number;
 }
 
+/**
+ * A deployment passed over without a network call: its circuit is open, its provider cannot
+ * serve a feature the request uses, or its Retry-After ends past the deadline. Not an attempt
+ * (the attempts header counts calls made); the usage record's attempt log lists it in place.
+ */
+export interface SkippedDeployment {
+  deployment: Deployment;
+  reason: string;
+  /** How many attempts were made before it was skipped: its place in the attempt log. */
+  afterAttempts: number;
+}
+
 /** How the call ended, as far as the client saw it; set once, by the stage that ends it. */
 export type CallEnd =
   | { kind: "answered"; status: number }
@@ -70,6 +82,8 @@ export interface CallContext {
   health: Promise<ReadonlyMap<Deployment, DeploymentHealth>> | null;
   /** Every deployment tried, in order. */
   attempts: Attempt[];
+  /** Every deployment passed over without a call, in order. */
+  skipped: SkippedDeployment[];
   /** The deployment whose answer the client got. */
   served: Deployment | null;
   /** What the served deployment reported (or what was counted); a stream's grows until its end. */
@@ -99,10 +113,11 @@ export function newCallContext(init: {
     limits: null,
     prices: null,
     route: null,
-    cache: { directive: null, key: null, hit: null },
+    cache: { requested: null, directive: null, source: null, key: null, hit: null },
     guardrails: null,
     health: null,
     attempts: [],
+    skipped: [],
     served: null,
     usage: () => null,
     streaming: false,

@@ -81,6 +81,13 @@ export interface ProviderDescriptor {
   capabilities: ProviderCapabilities;
   prices: PricePointer;
   /**
+   * How long an attempt waits for the answer to begin (ms) when neither the route deployment
+   * nor the provider record's `config.timeoutMs` says; unset: the gateway's 120 s
+   * (functions/routing/resilience/attempt-timeout.ts). Longer for APIs whose models think before
+   * answering, shorter for hosts that answer in seconds, so a hang leaves time to fall back.
+   */
+  defaultTimeoutMs?: number;
+  /**
    * Set for a provider that exists with no configuration at all (no network, no credentials):
    * a global provider named after its kind, serving these models.
    */

@@ -48,6 +48,8 @@ export interface RouteRule {
   alias: string;
   strategy: ImplementedStrategy;
   fallbackOn: readonly FailureClass[];
+  /** The route's response cache opt-in (seconds); null: not set (functions/cache/cache-policy.ts). */
+  cacheTtlSeconds: number | null;
 }
 
 export interface ResolvedModel {
@@ -154,6 +156,7 @@ export function createModelDirectory(options: {
           // served in priority order rather than refused.
           strategy: isImplementedStrategy(row.strategy) ? row.strategy : "PRIORITY",
           fallbackOn: row.fallbackOn.filter(isFailureClass),
+          cacheTtlSeconds: row.cacheTtlSeconds,
         },
         deployments,
       });

@@ -14,6 +14,7 @@ import { and, asc, eq, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Transaction } from "../../db/client.ts";
 import { modelDeployments, modelRoutes, providers } from "../../db/schema/index.ts";
+import { MAX_CACHE_AGE_SECONDS } from "../../functions/cache/cache-directive.ts";
 import { modelNameSchema } from "../../functions/protocols/openai/chat-request.ts";
 import { DEFAULT_FALLBACK_ON, type FailureClass } from "../../functions/routing/fallback.ts";
 import {
@@ -112,6 +113,10 @@ export const ModelRoute = builder.node(builder.objectRef<ModelRouteRow>("ModelRo
       type: [FallbackConditionEnum],
       resolve: (route) => route.fallbackOn.flatMap(conditionOf),
     }),
+    cacheTtlSeconds: t.exposeInt("cacheTtlSeconds", {
+      nullable: true,
+      description: CACHE_TTL_DESCRIPTION,
+    }),
     deployments: t.field({
       type: [Deployment],
       description: "In the order they were listed.",
@@ -164,6 +169,14 @@ type DeploymentArgs = {
   priority?: number | null;
   timeoutMs?: number | null;
 };
+
+/** A route's response cache opt-in: whole seconds up to the header's own bound (7 days). */
+const cacheTtl = z.number().int().min(1).max(MAX_CACHE_AGE_SECONDS).nullish();
+const CACHE_TTL_DESCRIPTION =
+  "Response cache opt-in for calls through this alias: identical requests (same org, messages " +
+  "and parameters) are answered from a stored answer at most this many seconds old. null: not " +
+  "opted in (a key's cacheTtlSeconds or the request's x-switchyard-cache header still may); " +
+  "`x-switchyard-cache: no-store` on a request always wins. Both key and route set: the shorter.";
 
 const deploymentsList = z.array(z.unknown()).min(1, "at least one deployment").max(50);
 
@@ -252,6 +265,7 @@ builder.mutationFields((t) => ({
               description:
                 "Default: CONNECTION, TIMEOUT, RATE_LIMITED, SERVER_ERROR. An empty list never falls back.",
             }),
+            cacheTtlSeconds: f.int({ description: CACHE_TTL_DESCRIPTION, validate: cacheTtl }),
           }),
         }),
       }),
@@ -268,6 +282,7 @@ builder.mutationFields((t) => ({
               alias: input.alias,
               strategy: input.strategy,
               fallbackOn: storedFallbackOn(input.fallbackOn),
+              cacheTtlSeconds: input.cacheTtlSeconds ?? null,
             })
             .returning();
           if (!row) throw new Error("insert returned no row");
@@ -299,6 +314,10 @@ builder.mutationFields((t) => ({
             strategy: f.field({ type: RouteStrategyEnum }),
             deployments: f.field({ type: [DeploymentInput], validate: deploymentsList.nullish() }),
             fallbackOn: f.field({ type: [FallbackConditionEnum] }),
+            cacheTtlSeconds: f.int({
+              description: `${CACHE_TTL_DESCRIPTION} Omitted: unchanged; null: turned off.`,
+              validate: cacheTtl,
+            }),
           }),
         }),
       }),
@@ -317,6 +336,9 @@ builder.mutationFields((t) => ({
               ...(input.alias ? { alias: input.alias } : {}),
               ...(input.strategy ? { strategy: input.strategy } : {}),
               ...(input.fallbackOn ? { fallbackOn: storedFallbackOn(input.fallbackOn) } : {}),
+              ...(input.cacheTtlSeconds !== undefined
+                ? { cacheTtlSeconds: input.cacheTtlSeconds }
+                : {}),
             };
             const [row] =
               Object.keys(changes).length === 0

@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import { agents, teams, virtualKeySecrets, virtualKeys } from "../../db/schema/index.ts";
+import { MAX_CACHE_AGE_SECONDS } from "../../functions/cache/cache-directive.ts";
 import { modelNameSchema } from "../../functions/protocols/openai/chat-request.ts";
 import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
@@ -21,6 +22,15 @@ export type VirtualKeyRow = typeof virtualKeys.$inferSelect;
  */
 export const modelPattern = z.string().trim().pipe(modelNameSchema);
 
+/** A key's response cache opt-in: whole seconds up to the header's own bound (7 days). */
+const cacheTtl = z.number().int().min(1).max(MAX_CACHE_AGE_SECONDS);
+const CACHE_TTL_DESCRIPTION =
+  "Response cache opt-in for every call of this key: identical requests (same org, model, " +
+  "messages and parameters) are answered from a stored answer at most this many seconds old. " +
+  "null: not opted in (a route's cacheTtlSeconds or the request's x-switchyard-cache header " +
+  "still may); `x-switchyard-cache: no-store` on a request always wins. Both key and route " +
+  "set: the shorter.";
+
 export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("VirtualKey"), {
   id: { resolve: (key) => key.id },
   authScopes: (key) => ({ orgReader: key.orgId }),
@@ -35,6 +45,10 @@ export const VirtualKey = builder.node(builder.objectRef<VirtualKeyRow>("Virtual
     rpm: t.exposeInt("rpm", { nullable: true }),
     tpm: t.exposeInt("tpm", { nullable: true }),
     maxConcurrency: t.exposeInt("maxConcurrency", { nullable: true }),
+    cacheTtlSeconds: t.exposeInt("cacheTtlSeconds", {
+      nullable: true,
+      description: CACHE_TTL_DESCRIPTION,
+    }),
     metadata: t.expose("metadata", { type: "JSONObject" }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
@@ -102,12 +116,14 @@ const CreateVirtualKeyInput = builder.inputType("CreateVirtualKeyInput", {
     rpm: f.int({ validate: z.number().int().positive() }),
     tpm: f.int({ validate: z.number().int().positive() }),
     maxConcurrency: f.int({ validate: z.number().int().positive() }),
+    cacheTtlSeconds: f.int({ description: CACHE_TTL_DESCRIPTION, validate: cacheTtl.nullish() }),
     metadata: f.field({ type: "JSONObject" }),
   }),
 });
 
 const UpdateVirtualKeyInput = builder.inputType("UpdateVirtualKeyInput", {
-  description: "Omitted fields stay as they are; null clears models, expiresAt and the limits.",
+  description:
+    "Omitted fields stay as they are; null clears models, expiresAt, the limits and cacheTtlSeconds.",
   fields: (f) => ({
     id: f.globalID({ required: true, for: VirtualKey }),
     name: f.string({ validate: z.string().trim().min(1).max(200).optional() }),
@@ -116,6 +132,7 @@ const UpdateVirtualKeyInput = builder.inputType("UpdateVirtualKeyInput", {
     rpm: f.int({ validate: z.number().int().positive().nullish() }),
     tpm: f.int({ validate: z.number().int().positive().nullish() }),
     maxConcurrency: f.int({ validate: z.number().int().positive().nullish() }),
+    cacheTtlSeconds: f.int({ description: CACHE_TTL_DESCRIPTION, validate: cacheTtl.nullish() }),
     metadata: f.field({
       type: "JSONObject",
       description: "Replaces the metadata; null empties it.",
@@ -143,6 +160,7 @@ function keyChanges(
   if (input.rpm !== undefined) changes.rpm = input.rpm;
   if (input.tpm !== undefined) changes.tpm = input.tpm;
   if (input.maxConcurrency !== undefined) changes.maxConcurrency = input.maxConcurrency;
+  if (input.cacheTtlSeconds !== undefined) changes.cacheTtlSeconds = input.cacheTtlSeconds;
   if (input.metadata !== undefined) changes.metadata = input.metadata ?? {};
   return changes;
 }
@@ -204,6 +222,7 @@ builder.mutationFields((t) => ({
               rpm: input.rpm ?? null,
               tpm: input.tpm ?? null,
               maxConcurrency: input.maxConcurrency ?? null,
+              cacheTtlSeconds: input.cacheTtlSeconds ?? null,
               metadata: input.metadata ?? {},
             })
             .returning();

@@ -1,9 +1,10 @@
 /**
  * Stage 6: the response cache (DESIGN.md, "The request pipeline"). Exact match, opt-in per
- * request through `x-switchyard-cache` (functions/cache/cache-directive.ts). It runs after the
- * limits, so a refused key never reads the cache and a hit still counts as a request against
- * RPM; a hit ends the call before any provider is called, and settles at zero cost and zero
- * tokens (the hold is released, TPM and spend are not charged).
+ * request through `x-switchyard-cache` (functions/cache/cache-directive.ts), per virtual key and
+ * per model route through their `cacheTtlSeconds`; functions/cache/cache-policy.ts says which
+ * wins. It runs after the limits, so a refused key never reads the cache and a hit still counts
+ * as a request against RPM; a hit ends the call before any provider is called, and settles at
+ * zero cost and zero tokens (the hold is released, TPM and spend are not charged).
  *
  * Answers are written by the respond stage once complete (../respond.ts calls rememberAnswer, or
  * rememberStream for a stream, which stores it once it has ended normally), off the response
@@ -16,6 +17,7 @@ import {
   parseCacheDirective,
 } from "../../cache/cache-directive.ts";
 import { cacheKeyOf } from "../../cache/cache-key.ts";
+import { type CacheSource, cachePolicyOf } from "../../cache/cache-policy.ts";
 import { type CachedAnswer, createCachedAnswers } from "../../cache/cached-answers.ts";
 import { isReplayable } from "../../cache/replay.ts";
 import type {
@@ -30,8 +32,12 @@ import { GatewayError } from "../errors.ts";
 
 /** What the call knows about the cache; on the call context. */
 export interface CallCache {
-  /** What the request asked for; null when it did not opt in. */
+  /** What the request's header asked for; null without the header. */
+  requested: CacheDirective | null;
+  /** The policy in force once stage 6 has decided (header, key or route); null: not cached. */
   directive: CacheDirective | null;
+  /** Which setting decided `directive`. */
+  source: CacheSource | null;
   /** The entry's key, once looked up (opted in, and not `no-store`). */
   key: string | null;
   /** The entry that answered the call; null on a miss. */
@@ -42,7 +48,7 @@ export interface CallCache {
 export function readCacheDirective(call: CallContext): void {
   const result = parseCacheDirective(call.request.headers.get(CACHE_HEADER));
   if (!result.ok) throw new GatewayError("invalid_request", result.message);
-  call.cache.directive = result.directive;
+  call.cache.requested = result.directive;
 }
 
 /** The stored answer for this request if the request accepts one; null on a miss. */
@@ -50,9 +56,18 @@ export async function lookupCache(
   call: CallContext,
   chat: ChatCompletionRequest,
 ): Promise<CachedAnswer | null> {
-  const { directive } = call.cache;
+  const principal = authenticatedPrincipal(call);
+  // Both settings come from in-process caches (the key's record, the org's routes): no I/O.
+  const policy = cachePolicyOf({
+    requested: call.cache.requested,
+    keyTtlSeconds: principal.cacheTtlSeconds,
+    routeTtlSeconds: call.route?.route?.cacheTtlSeconds,
+  });
+  call.cache.directive = policy.directive;
+  call.cache.source = policy.source;
+  const { directive } = policy;
   if (directive?.kind !== "max-age") return null;
-  const { orgId } = authenticatedPrincipal(call);
+  const { orgId } = principal;
   const key = await cacheKeyOf(orgId, chat);
   call.cache.key = key;
   let entry: CachedAnswer | null;

@@ -13,12 +13,17 @@ export interface AttemptFailure {
   error: ProviderError;
 }
 
-/** A deployment not called: its circuit is open, or its Retry-After ends past the deadline. */
+/**
+ * A deployment not called: its circuit is open, its provider cannot serve a feature the request
+ * uses, or its Retry-After ends past the deadline.
+ */
 export interface Skip {
   deployment: Deployment;
   skipped: string;
   /** When it may be called again, if known. */
   retryAfterMs?: number;
+  /** For a capability the provider lacks: the 400 the client gets if no deployment has it. */
+  refusal?: ProviderError;
 }
 
 export type Miss = AttemptFailure | Skip;
@@ -34,6 +39,13 @@ export function gatewayErrorFor(
     if (passedThrough) return passedThrough;
   }
   const tried = misses.map(describe).join("; ");
+  // Every deployment lacks a feature the request uses: the client must change the request.
+  const refusal = misses[0] && "refusal" in misses[0] ? misses[0].refusal : undefined;
+  if (!last && refusal && misses.every((miss) => "refusal" in miss && miss.refusal)) {
+    return new GatewayError("invalid_request", `No deployment can serve this request (${tried}).`, {
+      param: refusal.param,
+    });
+  }
   if (deadline?.passed) {
     return new GatewayError(
       "upstream_timeout",

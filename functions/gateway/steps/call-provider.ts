@@ -6,13 +6,18 @@
  * - Once every deployment has been tried, the ones that failed transiently are retried, after an
  *   exponential backoff with full jitter and never before their upstream's Retry-After, for up
  *   to MAX_RETRY_ROUNDS rounds. A wait that would end past the deadline is not waited.
- * - On a route, a deployment whose circuit is open is skipped without a network call, and every
- *   attempt feeds the shared health (routing/health) off the response path.
+ * - On a route, a deployment whose circuit is open, or whose provider cannot serve a feature the
+ *   request uses (providers/capabilities.ts), is skipped without a network call; the request
+ *   goes to the next one that can, and only when none can does the client get the 400 naming the
+ *   parameter (a `<provider>/<model>` call gets it at once). Skips are in `call.skipped`, every
+ *   attempt in `call.attempts`; every attempt feeds the shared health (routing/health) off the
+ *   response path.
  * - Once a stream has started there is no fallback: the client already has the first bytes.
  */
 import type { Logger } from "../../log.ts";
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
-import { adapterFor } from "../../providers/index.ts";
+import { unsupportedFeature, unsupportedFeatureError } from "../../providers/capabilities.ts";
+import { adapterFor, descriptorOf } from "../../providers/index.ts";
 import { type ChatOutcome, ProviderError } from "../../providers/types.ts";
 import { DEFAULT_FALLBACK_ON, failureClassOf, shouldFallBack } from "../../routing/fallback.ts";
 import {
@@ -20,6 +25,7 @@ import {
   type DeploymentGuard,
 } from "../../routing/health/deployment-guard.ts";
 import type { Deployment } from "../../routing/model-directory.ts";
+import { attemptTimeoutMs } from "../../routing/resilience/attempt-timeout.ts";
 import { fullJitterDelay, sleep } from "../../routing/resilience/backoff.ts";
 import {
   DEADLINE_HEADER,
@@ -30,12 +36,10 @@ import {
 } from "../../routing/resilience/deadline.ts";
 import type { CallContext } from "../call-context.ts";
 import { GatewayError } from "../errors.ts";
-import { type AttemptFailure, gatewayErrorFor, type Miss } from "./call-failures.ts";
+import { type AttemptFailure, gatewayErrorFor, type Miss, type Skip } from "./call-failures.ts";
 
 export { gatewayErrorFor } from "./call-failures.ts";
 
-/** A deployment's wait for its answer to begin when neither it nor its provider says. */
-const DEFAULT_TIMEOUT_MS = 120_000;
 /** Rounds of retries after the first pass over the deployments (0 = fallback only). */
 export const MAX_RETRY_ROUNDS = 1;
 
@@ -85,6 +89,14 @@ export async function callWithFallback(
       : null,
   };
   const misses: Miss[] = [];
+  const skip = (miss: Skip) => {
+    misses.push(miss);
+    call.skipped.push({
+      deployment: miss.deployment,
+      reason: miss.skipped,
+      afterAttempts: call.attempts.length,
+    });
+  };
   const notBefore = new Map<Deployment, number>();
   try {
     let candidates = [...deployments];
@@ -97,16 +109,22 @@ export async function callWithFallback(
       const retryLater: Deployment[] = [];
       for (const deployment of candidates) {
         if (deadline.expired()) break;
+        const unservable = round === 0 ? capabilityGap(attempting, deployment) : null;
+        if (unservable) {
+          skip(unservable);
+          continue;
+        }
         const wait = (notBefore.get(deployment) ?? 0) - services.clock();
         if (wait >= deadline.remaining()) {
           // Its Retry-After ends past the deadline: waiting could only end in a timeout.
-          misses.push({ deployment, skipped: "its Retry-After ends after the request deadline" });
+          skip({ deployment, skipped: "its Retry-After ends after the request deadline" });
           continue;
         }
         if (wait > 0) await sleep(wait, deadline.signal);
         const result = await attempt(attempting, deployment);
         if (result.kind === "answered") return result.outcome;
-        misses.push(result.miss);
+        if ("skipped" in result.miss) skip(result.miss);
+        else misses.push(result.miss);
         if (result.stop) throw gatewayErrorFor(misses);
         if (result.retry) retryLater.push(deployment);
         const retryAfterMs = "error" in result.miss ? result.miss.error.retryAfterMs : null;
@@ -163,7 +181,10 @@ async function attempt(attempting: Attempting, deployment: Deployment): Promise<
     const status = failure.kind === "upstream_http" ? failure.status : null;
     call.attempts.push({ deployment, status, error: failure.kind, latencyMs });
     guard?.report(deployment, failure, latencyMs, timeoutMs);
-    const fallBack = shouldFallBack(failure, call.route?.route?.fallbackOn ?? DEFAULT_FALLBACK_ON);
+    // A feature refused by the adapter itself (before any network call) moves a route on too.
+    const fallBack =
+      shouldFallBack(failure, call.route?.route?.fallbackOn ?? DEFAULT_FALLBACK_ON) ||
+      (call.route?.route != null && isCapabilityRefusal(failure));
     const miss: AttemptFailure = { deployment, error: failure };
     return { kind: "missed", miss, stop: !fallBack, retry: fallBack && isTransient(failure) };
   }
@@ -213,11 +234,34 @@ async function callOnce(
   }
 }
 
-/** Deployment's own timeout, else its provider's `config.timeoutMs`, else the default. */
+/** Deployment's own timeout, else its provider's, else its provider kind's, else 120 s. */
 function timeoutOf(deployment: Deployment): number {
-  if (deployment.timeoutMs) return deployment.timeoutMs;
-  const configured = deployment.target.config.timeoutMs;
-  return typeof configured === "number" && configured > 0 ? configured : DEFAULT_TIMEOUT_MS;
+  return attemptTimeoutMs(deployment, (kind) => descriptorOf(kind)?.defaultTimeoutMs);
+}
+
+/**
+ * On a route, a deployment whose provider kind cannot serve a feature the request uses is passed
+ * over (the adapter would refuse it with a 400 before any network call). A `<provider>/<model>`
+ * call is left to the adapter, whose 400 names the parameter.
+ */
+function capabilityGap(attempting: Attempting, deployment: Deployment): Skip | null {
+  if (!attempting.call.route?.route) return null;
+  const capabilities = descriptorOf(deployment.target.kind)?.capabilities;
+  if (!capabilities) return null;
+  const feature = unsupportedFeature(attempting.request, capabilities);
+  if (!feature) return null;
+  return {
+    deployment,
+    skipped: `its provider (${deployment.target.kind}) cannot serve ${feature.what}`,
+    refusal: unsupportedFeatureError(feature, deployment.target),
+  };
+}
+
+/** providers/capabilities.ts's refusal: the request, not the deployment's health, is at issue. */
+function isCapabilityRefusal(error: ProviderError): boolean {
+  return (
+    error.kind === "upstream_http" && error.status === 400 && error.code === "unsupported_parameter"
+  );
 }
 
 /**

@@ -4,6 +4,7 @@
  * in Redis if Postgres is down. Budget settlement (reservation → actual cost) joins here in the
  * limits issue.
  */
+import type { AttemptLogEntry } from "../../../db/schema/usage-records.ts";
 import type { UsageRecord } from "../../accounting/usage-record.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { auditGrantDenial } from "../../delegation/grant-audit.ts";
@@ -122,12 +123,7 @@ export function usageRecordOf(
     stream: call.stream,
     cacheHit: call.cache.hit !== null,
     attempts: call.attempts.length,
-    attemptLog: call.attempts.map((attempt) => ({
-      deployment: attempt.deployment.label,
-      status: attempt.status,
-      error: attempt.error,
-      latencyMs: Math.max(0, Math.round(attempt.latencyMs)),
-    })),
+    attemptLog: attemptLogOf(call),
     inputTokens: usage?.inputTokens ?? 0,
     outputTokens: usage?.outputTokens ?? 0,
     cachedInputTokens: usage?.cachedInputTokens ?? 0,
@@ -143,4 +139,33 @@ export function usageRecordOf(
     guardrails: guardrailsOfUsage(call),
     createdAt: new Date(call.startedAt),
   };
+}
+
+/** The attempts in order, with each deployment skipped without a call in its place among them. */
+function attemptLogOf(call: CallContext): AttemptLogEntry[] {
+  const log: AttemptLogEntry[] = [];
+  const skipsAt = (made: number) => {
+    for (const skip of call.skipped) {
+      if (skip.afterAttempts !== made) continue;
+      const { label } = skip.deployment;
+      log.push({
+        deployment: label,
+        status: null,
+        error: "skipped",
+        latencyMs: 0,
+        skipped: skip.reason,
+      });
+    }
+  };
+  call.attempts.forEach((attempt, index) => {
+    skipsAt(index);
+    log.push({
+      deployment: attempt.deployment.label,
+      status: attempt.status,
+      error: attempt.error,
+      latencyMs: Math.max(0, Math.round(attempt.latencyMs)),
+    });
+  });
+  skipsAt(call.attempts.length);
+  return log;
 }

@@ -21,4 +21,6 @@ export const anthropicDescriptor: ProviderDescriptor = {
     streamingUsage: true,
   },
   prices: { dataset: "anthropic" },
+  // Extended thinking can run minutes before a non-streamed answer begins.
+  defaultTimeoutMs: 300_000,
 };

@@ -33,4 +33,6 @@ export const bedrockDescriptor: ProviderDescriptor = {
   },
   // genai-prices' `aws` provider matches base model ids and inference profiles (`us.`, `eu.`, ...).
   prices: { dataset: "aws" },
+  // Hosts Claude with extended thinking, among slower models.
+  defaultTimeoutMs: 300_000,
 };

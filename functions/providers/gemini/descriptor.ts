@@ -25,4 +25,6 @@ export const geminiDescriptor: ProviderDescriptor = {
     embeddings: true,
   },
   prices: { dataset: "google" },
+  // 2.5 models think before answering by default.
+  defaultTimeoutMs: 180_000,
 };

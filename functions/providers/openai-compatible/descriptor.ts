@@ -3,6 +3,19 @@ import type { ProviderDescriptor } from "../descriptor.ts";
 import { openAICompatibleAdapter } from "./adapter.ts";
 import { OPENAI_COMPATIBLE_PRESETS } from "./presets.ts";
 
+/**
+ * Attempt timeouts (ms) of the kinds that differ from the gateway's 120 s: reasoning models
+ * (OpenAI's o-series and GPT-5 at high effort, DeepSeek's reasoner) and Ollama, which loads a model
+ * on its first call, take minutes; Groq answers in seconds, so a hang there should leave the
+ * request's deadline time to fall back.
+ */
+const DEFAULT_TIMEOUTS_MS: Readonly<Record<string, number>> = {
+  openai: 300_000,
+  deepseek: 300_000,
+  ollama: 300_000,
+  groq: 30_000,
+};
+
 export const openAICompatibleDescriptors: readonly ProviderDescriptor[] = Object.entries(
   OPENAI_COMPATIBLE_PRESETS,
 ).map(([kind, preset]) => ({
@@ -16,4 +29,5 @@ export const openAICompatibleDescriptors: readonly ProviderDescriptor[] = Object
   env: preset.apiKeyVariable === null ? null : { apiKey: preset.apiKeyVariable },
   capabilities: preset.capabilities,
   prices: preset.prices,
+  defaultTimeoutMs: DEFAULT_TIMEOUTS_MS[kind],
 }));

@@ -121,6 +121,7 @@ describe("a valid key", () => {
         rpm: 60,
         tpm: 90_000,
         maxConcurrency: 4,
+        cacheTtlSeconds: null,
       },
     });
   });
