@@ -21,7 +21,8 @@ const profile = JSON.parse(readFileSync(file ?? "", "utf8")) as Profile;
 const top = Number(count ?? 25);
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parent = new Map<number, number>();
-for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+for (const node of profile.nodes)
+  for (const child of node.children ?? []) parent.set(child, node.id);
 
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => {
@@ -54,7 +55,11 @@ const inclusive = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const frame = byId.get(id)?.callFrame;
   if (!frame) continue;
-  add(fnSelf, `${frame.functionName || "(anonymous)"} ${source(frame.url)}:${frame.lineNumber + 1}`, us);
+  add(
+    fnSelf,
+    `${frame.functionName || "(anonymous)"} ${source(frame.url)}:${frame.lineNumber + 1}`,
+    us,
+  );
   add(srcSelf, source(frame.url), us);
   // Inclusive per project file and per package: every distinct one on the stack counts once.
   const seen = new Set<string>();
