@@ -206,7 +206,7 @@ function table(cells: Cell[], mode: Mode): string {
     const ratio = c.target === "direct" || !f ? "—" : `${(c.cpuUs / f.cpuUs).toFixed(1)}×`;
     const added = c.target === "direct" || !d ? "—" : (c.ttfbP50 - d.ttfbP50).toFixed(2);
     lines.push(
-      `| ${c.target} | ${c.store} | ${c.connections} | ${c.cpuUs.toFixed(0)} | ${ratio} | ${c.rps.toFixed(0)} | ${c.latencyP50.toFixed(2)} | ${c.ttfbP50.toFixed(2)} | ${added} | ${c.rssMb.toFixed(0)} |${c.errors ? ` ${c.errors} errors` : ""}`,
+      `| ${c.target}${c.errors ? ` (${c.errors} of ${REQUESTS} failed)` : ""} | ${c.store} | ${c.connections} | ${c.cpuUs.toFixed(0)} | ${ratio} | ${c.rps.toFixed(0)} | ${c.latencyP50.toFixed(2)} | ${c.ttfbP50.toFixed(2)} | ${added} | ${c.rssMb.toFixed(0)} |`,
     );
   }
   return lines.join("\n");
