@@ -1,8 +1,8 @@
 /**
- * The benchmark's floor: the least a proxy in Node can do, forwarding the request with fetch
- * (as the gateway does) and piping the answer back, with no auth, parsing, routing or
- * accounting. The gateway's latency above this row is what Switchyard itself costs; the rest is
- * the extra HTTP hop any gateway adds.
+ * A bare proxy built on the web-standard stack: forwards the request with global `fetch` and pipes
+ * the answer back through a web stream, with no auth, parsing, routing or accounting. Kept beside
+ * the `node:http` floor (bench/http-proxy.ts) because the difference between the two rows is the
+ * price of `fetch` and web streams on Node alone.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,6 +22,7 @@ const server = createServer(async (req, res) => {
   if (answer.body) Readable.fromWeb(answer.body as never).pipe(res);
   else res.end();
 });
+server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => {
   console.log(`bare proxy http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });

@@ -1,233 +1,322 @@
 /**
- * `npm run bench`: what the gateway adds to a call. A fake OpenAI upstream and the gateway (the
- * real Node entry, embedded stores unless DATABASE_URL/REDIS_URL say otherwise) each run in their
- * own process on loopback; this process is the client. The same request is sent directly to the
- * upstream, through a bare fetch-and-pipe proxy (bench/bare-proxy.ts: the cost of the hop alone)
- * and through the gateway: sequentially for latency (p50/p99), then with concurrency for
- * throughput. Bounded in count; nothing is sent anywhere but 127.0.0.1.
+ * `npm run bench`: what the gateway costs per call, beside the least a Node proxy can cost.
+ *
+ * Every server runs in its own process on loopback: a fake OpenAI-compatible upstream, the
+ * `node:http` pass-through (the floor), a `fetch` pass-through, the Portkey gateway (the peer)
+ * and Switchyard (the real Node entry; embedded stores, and a second process on Postgres + Redis
+ * when DATABASE_URL and REDIS_URL are set). Load comes from bench/load.ts, another process, so the
+ * CPU counted is the server's alone: CPU µs per request = the server's CPU seconds over the
+ * measured window / requests (the figure a shared machine disturbs least). Nothing is sent
+ * anywhere but 127.0.0.1.
+ *
+ * Knobs: BENCH_CONNECTIONS (default 1,16,64), BENCH_REQUESTS per cell (default 600),
+ * BENCH_WARMUP (default 150), BENCH_MODES (default json,stream), BENCH_ONLY (comma list of row
+ * names), BENCH_PROFILE_DIR (a V8 CPU profile of the embedded gateway per measured window, not
+ * start-up; the sampler inflates those rows' CPU, so profile in a run of its own), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default silent), BENCH_OUT (JSON results).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { processTreeCpuMs } from "./process-cpu.ts";
+import type { LoadResult } from "./load.ts";
+import { processTreeCpuMs, rssMb } from "./process-cpu.ts";
+import { provision } from "./provision.ts";
 
-const WARMUP = 300;
-const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
-const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 4000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const list = (value: string | undefined, fallback: string) =>
+  (value ?? fallback).split(",").filter(Boolean);
+const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, "1,16,64").map(Number);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 600);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 150);
+const MODES = list(process.env.BENCH_MODES, "json,stream") as Mode[];
+const ONLY = process.env.BENCH_ONLY ? list(process.env.BENCH_ONLY, "") : null;
 const root = new URL("..", import.meta.url).pathname;
 
-const body = JSON.stringify({
-  model: "gpt-4o-mini",
-  messages: [{ role: "user", content: "Benchmark: say hello." }],
-});
+type Mode = "json" | "stream";
 
-function start(args: string[], env: Record<string, string>, banner: RegExp) {
-  const child = spawn(join(root, "node_modules/.bin/tsx"), args, {
+interface Target {
+  name: string;
+  store: string;
+  pid: number;
+  url: string;
+  headers: Record<string, string>;
+  model: string;
+  /** Record a CPU profile of each measured window (bench/profile-hook.ts). */
+  profiled?: boolean;
+}
+
+interface Cell {
+  target: string;
+  store: string;
+  mode: Mode;
+  connections: number;
+  cpuUs: number;
+  rps: number;
+  latencyP50: number;
+  ttfbP50: number;
+  ttfbP99: number;
+  rssMb: number;
+  errors: number;
+}
+
+const children: ChildProcess[] = [];
+
+/** Starts a server process and resolves with the first capture of `banner` in its stdout. */
+function start(args: string[], env: Record<string, string | undefined>, banner: RegExp) {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const ready = new Promise<string>((resolve, reject) => {
+  children.push(child);
+  return new Promise<{ child: ChildProcess; match: string }>((resolve, reject) => {
     let output = "";
     child.stdout?.on("data", (data: Buffer) => {
       output += data.toString();
       const match = banner.exec(output);
-      if (match?.[1]) resolve(match[1]);
+      if (match) resolve({ child, match: match[1] ?? match[0] });
     });
-    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
   });
-  return { child, ready };
 }
 
-async function graphql(base: string, token: string, query: string, variables: object) {
-  const response = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
+const tsx = (file: string, ...node: string[]) => ["--import", "tsx", ...node, file];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** One load window: warm up, then count the server's CPU over the measured requests only. */
+async function runCell(target: Target, mode: Mode, connections: number): Promise<Cell> {
+  const body = JSON.stringify({
+    model: target.model,
+    messages: [{ role: "user", content: "Benchmark: say hello." }],
+    ...(mode === "stream" ? { stream: true } : {}),
   });
-  const result = (await response.json()) as {
-    data: Record<string, Record<string, unknown>>;
-    errors?: unknown;
+  const spec = (requests: number) =>
+    JSON.stringify({
+      url: target.url,
+      headers: { "content-type": "application/json", ...target.headers },
+      body,
+      connections,
+      requests,
+    });
+  await load(spec(Math.max(WARMUP, connections * 4)));
+  if (target.profiled) process.kill(target.pid, "SIGUSR2");
+  const before = processTreeCpuMs(target.pid);
+  const result = await load(spec(REQUESTS));
+  const cpuMs = processTreeCpuMs(target.pid) - before;
+  if (target.profiled) {
+    process.kill(target.pid, "SIGUSR2");
+    console.error(`profile: ${mode} c=${connections} ${target.name} (pid ${target.pid})`);
+  }
+  return {
+    target: target.name,
+    store: target.store,
+    mode,
+    connections,
+    cpuUs: (cpuMs * 1000) / REQUESTS,
+    rps: REQUESTS / result.seconds,
+    latencyP50: result.latencyMs.p50,
+    ttfbP50: result.ttfbMs.p50,
+    ttfbP99: result.ttfbMs.p99,
+    rssMb: rssMb(target.pid),
+    errors: result.errors,
   };
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data;
 }
 
-async function oneCall(url: string, headers: Record<string, string>, payload: string) {
-  const started = performance.now();
-  const response = await fetch(url, { method: "POST", headers, body: payload });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-  return performance.now() - started;
+function load(spec: string): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...tsx("bench/load.ts"), spec], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout.on("data", (data: Buffer) => {
+      output += data.toString();
+    });
+    child.once("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(output) as LoadResult) : reject(new Error(`load ${code}`)),
+    );
+  });
 }
 
-async function sequential(n: number, call: () => Promise<number>): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) samples.push(await call());
-  return samples.sort((a, b) => a - b);
-}
-
-async function throughput(n: number, concurrency: number, call: () => Promise<number>) {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next++ < n) await call();
-    }),
-  );
-  return n / ((performance.now() - started) / 1000);
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-
-async function main() {
+async function startGateway(store: string, upstreamUrl: string, profile: boolean) {
   const dataDir = await mkdtemp(join(tmpdir(), "switchyard-bench-"));
   const masterKey = `bench-${crypto.randomUUID()}`;
-  const children: ChildProcess[] = [];
-  try {
-    const upstream = start(["bench/upstream.ts"], {}, /upstream (\S+)/);
-    // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the gateway there (open it in DevTools).
-    const profile = process.env.BENCH_PROFILE_DIR
-      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
-      : [];
-    const gateway = start(
-      [...profile, "functions/runtimes/node.ts"],
+  const embedded = store === "embedded";
+  const profileArgs =
+    profile && process.env.BENCH_PROFILE_DIR ? ["--import", "./bench/profile-hook.ts"] : [];
+  const { child, match } = await start(
+    tsx("functions/runtimes/node.ts", ...profileArgs),
+    {
+      PORT: "0",
+      SWITCHYARD_DATA_DIR: dataDir,
+      MASTER_KEY: masterKey,
+      ENCRYPTION_KEY: `bench-encryption-${crypto.randomUUID()}`,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent",
+      DATABASE_URL: embedded ? undefined : process.env.DATABASE_URL,
+      REDIS_URL: embedded ? undefined : process.env.REDIS_URL,
+    },
+    /listening on (http:\/\/localhost:\d+)/,
+  );
+  const url = match.replace("localhost", "127.0.0.1");
+  const keys = await provision(url, masterKey, upstreamUrl);
+  const pid = child.pid ?? 0;
+  const base = {
+    store,
+    pid,
+    url: `${url}/v1/chat/completions`,
+    model: "fake/gpt-4o-mini",
+    profiled: profileArgs.length > 0,
+  };
+  return {
+    dataDir,
+    targets: [
+      { ...base, name: "switchyard", headers: { authorization: `Bearer ${keys.key}` } },
       {
-        PORT: "0",
-        SWITCHYARD_DATA_DIR: dataDir,
-        MASTER_KEY: masterKey,
-        ENCRYPTION_KEY: `bench-encryption-${crypto.randomUUID()}`,
+        ...base,
+        name: "switchyard+limits",
+        headers: { authorization: `Bearer ${keys.limitedKey}` },
       },
-      /listening on (http:\/\/localhost:\d+)/,
-    );
-    children.push(upstream.child, gateway.child);
-    const upstreamUrl = await upstream.ready;
-    const gatewayUrl = (await gateway.ready).replace("localhost", "127.0.0.1");
-    const bare = start(["bench/bare-proxy.ts"], { BENCH_UPSTREAM: upstreamUrl }, /proxy (\S+)/);
-    children.push(bare.child);
-    const bareUrl = await bare.ready;
+    ] satisfies Target[],
+  };
+}
 
-    const { createOrg } = await graphql(
-      gatewayUrl,
-      masterKey,
-      `mutation { createOrg(input: {name: "bench"}) { org { id } } }`,
+function table(cells: Cell[], mode: Mode): string {
+  const floor = (c: Cell) =>
+    cells.find(
+      (f) => f.target === "node:http proxy" && f.mode === c.mode && f.connections === c.connections,
+    );
+  const direct = (c: Cell) =>
+    cells.find(
+      (f) => f.target === "direct" && f.mode === c.mode && f.connections === c.connections,
+    );
+  const lines = [
+    `| path | store | conns | CPU µs/req | × floor | req/s | p50 ms | TTFB p50 ms | TTFB added p50 ms | RSS MB |`,
+    `|---|---|--:|--:|--:|--:|--:|--:|--:|--:|`,
+  ];
+  for (const c of cells.filter((cell) => cell.mode === mode)) {
+    const f = floor(c);
+    const d = direct(c);
+    const ratio = c.target === "direct" || !f ? "—" : `${(c.cpuUs / f.cpuUs).toFixed(1)}×`;
+    const added = c.target === "direct" || !d ? "—" : (c.ttfbP50 - d.ttfbP50).toFixed(2);
+    lines.push(
+      `| ${c.target}${c.errors ? ` (${c.errors} of ${REQUESTS} failed)` : ""} | ${c.store} | ${c.connections} | ${c.cpuUs.toFixed(0)} | ${ratio} | ${c.rps.toFixed(0)} | ${c.latencyP50.toFixed(2)} | ${c.ttfbP50.toFixed(2)} | ${added} | ${c.rssMb.toFixed(0)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function main() {
+  const dataDirs: string[] = [];
+  const loadBefore = loadavg();
+  try {
+    const upstream = await start(tsx("bench/upstream.ts"), {}, /upstream (\S+)/);
+    const upstreamUrl = upstream.match;
+    const floor = await start(
+      tsx("bench/http-proxy.ts"),
+      { BENCH_UPSTREAM: upstreamUrl },
+      /proxy (\S+)/,
+    );
+    const fetchProxy = await start(
+      tsx("bench/bare-proxy.ts"),
+      { BENCH_UPSTREAM: upstreamUrl },
+      /proxy (\S+)/,
+    );
+    const portkeyPort = await freePort();
+    const portkey = await start(
+      [
+        "node_modules/@portkey-ai/gateway/build/start-server.js",
+        `--port=${portkeyPort}`,
+        "--headless",
+      ],
       {},
+      /Ready for connections/,
     );
-    const orgId = (createOrg?.org as { id: string } | undefined)?.id;
-    if (!orgId) throw new Error("createOrg returned no org");
-    await graphql(
-      gatewayUrl,
-      masterKey,
-      `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+    const targets: Target[] = [
       {
-        input: {
-          orgId,
-          kind: "openai-compatible",
-          name: "fake",
-          baseUrl: upstreamUrl,
-          apiKey: "sk-bench",
-        },
+        name: "direct",
+        store: "—",
+        pid: upstream.child.pid ?? 0,
+        url: `${upstreamUrl}/chat/completions`,
+        headers: { authorization: "Bearer sk-bench" },
+        model: "gpt-4o-mini",
       },
-    );
-    const { createVirtualKey } = await graphql(
-      gatewayUrl,
-      masterKey,
-      `mutation ($orgId: ID!) { createVirtualKey(input: {orgId: $orgId, name: "bench"}) { secret } }`,
-      { orgId },
-    );
-    const key = createVirtualKey?.secret as string;
-    // A second key under rate limits and budgets on the key and the org: every check in play.
-    const limited = await graphql(
-      gatewayUrl,
-      masterKey,
-      `mutation ($orgId: ID!) {
-        createVirtualKey(input: {orgId: $orgId, name: "limited", rpm: 10000000, tpm: 1000000000, maxConcurrency: 1000}) { key { id } secret }
-      }`,
-      { orgId },
-    );
-    const limitedKey = limited.createVirtualKey as { key: { id: string }; secret: string };
-    for (const [scope, scopeId] of [
-      ["KEY", limitedKey.key.id],
-      ["ORG", orgId],
-    ] as const) {
-      await graphql(
-        gatewayUrl,
-        masterKey,
-        `mutation ($scope: LimitScope!, $scopeId: ID!) {
-          setBudget(input: {scope: $scope, scopeId: $scopeId, limitUsd: "1000000", window: "30d"}) { budget { id } }
-        }`,
-        { scope, scopeId },
-      );
+      {
+        name: "node:http proxy",
+        store: "—",
+        pid: floor.child.pid ?? 0,
+        url: floor.match,
+        headers: {},
+        model: "gpt-4o-mini",
+      },
+      {
+        name: "fetch proxy",
+        store: "—",
+        pid: fetchProxy.child.pid ?? 0,
+        url: fetchProxy.match,
+        headers: {},
+        model: "gpt-4o-mini",
+      },
+      {
+        name: "portkey 1.15.2",
+        store: "—",
+        pid: portkey.child.pid ?? 0,
+        url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
+        headers: {
+          authorization: "Bearer sk-bench",
+          "x-portkey-provider": "openai",
+          "x-portkey-custom-host": upstreamUrl,
+        },
+        model: "gpt-4o-mini",
+      },
+    ];
+    const embedded = await startGateway("embedded", upstreamUrl, true);
+    dataDirs.push(embedded.dataDir);
+    targets.push(...embedded.targets);
+    if (process.env.DATABASE_URL && process.env.REDIS_URL) {
+      const remote = await startGateway("postgres+redis", upstreamUrl, false);
+      dataDirs.push(remote.dataDir);
+      targets.push(...remote.targets);
     }
 
-    const direct = () =>
-      oneCall(
-        `${upstreamUrl}/chat/completions`,
-        { "content-type": "application/json", authorization: "Bearer sk-bench" },
-        body,
-      );
-    const viaGateway = () =>
-      oneCall(
-        `${gatewayUrl}/v1/chat/completions`,
-        { "content-type": "application/json", authorization: `Bearer ${key}` },
-        body.replace('"gpt-4o-mini"', '"fake/gpt-4o-mini"'),
-      );
+    const cells: Cell[] = [];
+    for (const mode of MODES)
+      for (const connections of CONNECTIONS)
+        for (const target of targets) {
+          if (ONLY && !ONLY.includes(target.name) && target.name !== "direct") continue;
+          const cell = await runCell(target, mode, connections);
+          cells.push(cell);
+          console.error(
+            `${mode} c=${connections} ${target.name} (${target.store}): ${cell.cpuUs.toFixed(0)} µs/req, ${cell.rps.toFixed(0)} req/s`,
+          );
+        }
 
-    const viaLimitedGateway = () =>
-      oneCall(
-        `${gatewayUrl}/v1/chat/completions`,
-        { "content-type": "application/json", authorization: `Bearer ${limitedKey.secret}` },
-        body.replace('"gpt-4o-mini"', '"fake/gpt-4o-mini"'),
-      );
-
-    const viaBareProxy = () => oneCall(bareUrl, { "content-type": "application/json" }, body);
-
-    /** Throughput, and the CPU the serving process tree spent per call meanwhile (µs). */
-    const measured = async (call: () => Promise<number>, pid: number | undefined) => {
-      const before = pid === undefined ? 0 : processTreeCpuMs(pid);
-      const rps = await throughput(CONCURRENT, CONCURRENCY, call);
-      const cpuUs =
-        pid === undefined ? Number.NaN : ((processTreeCpuMs(pid) - before) * 1000) / CONCURRENT;
-      return { rps, cpuUs };
-    };
-
-    await sequential(WARMUP, direct);
-    await sequential(WARMUP, viaBareProxy);
-    await sequential(WARMUP, viaGateway);
-    await sequential(WARMUP, viaLimitedGateway);
-    const directSamples = await sequential(SEQUENTIAL, direct);
-    const bareSamples = await sequential(SEQUENTIAL, viaBareProxy);
-    const gatewaySamples = await sequential(SEQUENTIAL, viaGateway);
-    const limitedSamples = await sequential(SEQUENTIAL, viaLimitedGateway);
-    const directRun = await measured(direct, upstream.child.pid);
-    const bareRun = await measured(viaBareProxy, bare.child.pid);
-    const gatewayRun = await measured(viaGateway, gateway.child.pid);
-    const limitedRun = await measured(viaLimitedGateway, gateway.child.pid);
-
-    const row = (name: string, samples: number[], run: { rps: number; cpuUs: number }) =>
-      `${name.padEnd(14)} ${percentile(samples, 50).toFixed(3).padStart(9)} ${percentile(samples, 99).toFixed(3).padStart(9)} ${run.rps.toFixed(0).padStart(9)} ${run.cpuUs.toFixed(0).padStart(12)}`;
-    console.log(
-      `\nnon-streaming chat completion, ${SEQUENTIAL} sequential calls; throughput: ${CONCURRENT} calls at concurrency ${CONCURRENCY}`,
-    );
-    console.log(
-      `${"".padEnd(14)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)} ${"req/s".padStart(9)} ${"CPU µs/call".padStart(12)}`,
-    );
-    const added = (name: string, samples: number[], base: number[]) =>
-      `${name.padEnd(14)} ${(percentile(samples, 50) - percentile(base, 50)).toFixed(3).padStart(9)} ${(percentile(samples, 99) - percentile(base, 99)).toFixed(3).padStart(9)}`;
-    console.log(row("direct", directSamples, directRun));
-    console.log(row("bare proxy", bareSamples, bareRun));
-    console.log(row("gateway", gatewaySamples, gatewayRun));
-    console.log(row("gateway+limits", limitedSamples, limitedRun));
-    console.log(added("added", gatewaySamples, directSamples));
-    console.log(added("  by hop", bareSamples, directSamples));
-    console.log(added("  by us", gatewaySamples, bareSamples));
-    console.log(added("  by limits", limitedSamples, gatewaySamples));
-    console.log(
-      `limits: ${(limitedRun.cpuUs - gatewayRun.cpuUs).toFixed(0)} µs of gateway CPU per call over the same call without rules (both make one Redis round trip; test/limits/hot-path.test.ts asserts 0 SQL and 1 round trip)`,
-    );
+    const loadAfter = loadavg();
+    const cpu = cpus();
+    const header = [
+      `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpu.length}× ${cpu[0]?.model ?? "?"}, Node ${process.version}`,
+      `load average (1 min) ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; ${REQUESTS} measured requests per row after ${WARMUP} warm-up`,
+      "CPU µs/req: the server process's own CPU over the measured window / requests (the direct row: the upstream's). TTFB: first body byte at the client.",
+    ];
+    const output = [
+      ...header,
+      "",
+      ...MODES.flatMap((mode) => [
+        `### ${mode === "json" ? "non-streamed" : "streamed"} chat completions`,
+        "",
+        table(cells, mode),
+        "",
+      ]),
+    ].join("\n");
+    console.log(output);
+    if (process.env.BENCH_OUT)
+      await writeFile(process.env.BENCH_OUT, JSON.stringify({ header, cells }, null, 2));
   } finally {
     // Wait for the exits: the gateway drains on SIGTERM (and writes its profile, if asked).
     await Promise.all(
@@ -240,7 +329,7 @@ async function main() {
           }),
       ),
     );
-    await rm(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -46,3 +46,14 @@ export function processTreeCpuMs(rootPid: number): number {
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
+
+/** Resident set size of one process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}

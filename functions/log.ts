@@ -67,8 +67,11 @@ export function createLogger(options: {
     },
     { write: (chunk: string) => write(chunk.endsWith("\n") ? chunk.slice(0, -1) : chunk) },
   );
-  const emit = (level: Exclude<LogLevel, "silent">) => (message: string, fields?: LogFields) =>
-    logger[level](fields ?? {}, scrubText(message));
+  // Below the threshold nothing is built: no scrubbing, no field object (the request line is
+  // emitted per call, and benches and quiet deployments run with LOG_LEVEL=silent or warn).
+  const emit = (level: Exclude<LogLevel, "silent">) => (message: string, fields?: LogFields) => {
+    if (logger.isLevelEnabled(level)) logger[level](fields ?? {}, scrubText(message));
+  };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }
 

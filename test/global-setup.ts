@@ -8,7 +8,11 @@
  *   is a `CREATE DATABASE … TEMPLATE` copy of it. With SWITCHYARD_SQL_DRIVER=neon, also start the
  *   WebSocket proxy the Neon driver needs against plain Postgres (unless one is configured or the
  *   server is Neon itself) and export its address as SWITCHYARD_NEON_WS_PROXY.
+ *
+ * It also brings dist/ up to date (`npm run build`, a no-op when nothing changed): the suites that
+ * spawn `npm start` would otherwise compile it inside their server-start timeout after any edit.
  */
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -23,6 +27,13 @@ import { startNeonProxy } from "./support/neon-proxy.ts";
 type Teardown = () => Promise<void>;
 
 export default async function setup(project: TestProject): Promise<Teardown> {
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL("../scripts/build.mjs", import.meta.url))],
+    {
+      stdio: "inherit",
+    },
+  );
   const databaseUrl = process.env.DATABASE_URL || undefined;
   return databaseUrl === undefined ? setupPglite(project) : setupServer(project, databaseUrl);
 }

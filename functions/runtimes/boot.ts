@@ -3,8 +3,8 @@
  * start services (migrations included), build the app, and say how to reach it.
  */
 import { type App, createApp } from "../app.ts";
-import { ConfigError, type Env, loadConfig } from "../config.ts";
-import { type Services, startServices } from "../services.ts";
+import { type Config, ConfigError, type Env, loadConfig } from "../config.ts";
+import { type Services, type StartOptions, startServices } from "../services.ts";
 
 export interface Booted {
   app: App;
@@ -12,9 +12,12 @@ export interface Booted {
   port: number;
 }
 
-export async function boot(env: Env): Promise<Booted> {
+/** What an entry may supply once the configuration is known (Node: its own upstream transport). */
+export type EntryOptions = (config: Config) => Promise<StartOptions>;
+
+export async function boot(env: Env, entryOptions?: EntryOptions): Promise<Booted> {
   const config = loadConfig(env);
-  const services = await startServices(config);
+  const services = await startServices(config, await entryOptions?.(config));
   return { app: createApp(services), services, port: config.port };
 }
 
@@ -23,9 +26,13 @@ export async function boot(env: Env): Promise<Booted> {
  * fix, not a bug, so it is printed as one sentence on stderr (no stack trace) and the process
  * exits 1. Any other failure is rethrown with its stack.
  */
-export async function bootOrExit(env: Env, exit: (code: number) => never): Promise<Booted> {
+export async function bootOrExit(
+  env: Env,
+  exit: (code: number) => never,
+  entryOptions?: EntryOptions,
+): Promise<Booted> {
   try {
-    return await boot(env);
+    return await boot(env, entryOptions);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${CANNOT_START_MESSAGE} ${error.message}`);

@@ -1,8 +1,22 @@
 /** `npm start`: the app on Node's http server, drained on SIGTERM/SIGINT. */
 import { serve } from "@hono/node-server";
+import { Agent } from "undici";
 import { announce, bootOrExit, gracefulShutdown } from "./boot.ts";
+import { createRequestFetch } from "./node-fetch.ts";
 
-const booted = await bootOrExit(process.env, (code) => process.exit(code));
+// Upstream calls go over undici's request (node-fetch.ts), not the WHATWG fetch; where private
+// upstreams are refused, through the connect-time guard's Agent.
+const booted = await bootOrExit(
+  process.env,
+  (code) => process.exit(code),
+  async (config) => ({
+    fetch: createRequestFetch(
+      config.allowPrivateUpstreams
+        ? new Agent()
+        : (await import("../security/node-connect-guard.ts")).createGuardedAgent(),
+    ),
+  }),
+);
 const server = serve({ fetch: booted.app.fetch, port: booted.port }, (info) =>
   announce(booted, info.port, `node ${process.version}`),
 );

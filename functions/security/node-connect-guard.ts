@@ -19,8 +19,7 @@ type UndiciInit = NonNullable<Parameters<typeof undiciFetch>[1]>;
 
 /** A fetch whose connections can only reach public addresses. `lookup` is Node's DNS unless given. */
 export function createNodeUpstreamFetch(options: { lookup?: LookupFunction } = {}): typeof fetch {
-  const connector = buildConnector({ lookup: refusingPrivateAnswers(options.lookup ?? dnsLookup) });
-  const dispatcher = new Agent({ connect: refusingPrivatePeers(connector) });
+  const dispatcher = createGuardedAgent(options);
   const guarded = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     // A Request built by the global fetch's undici is foreign to this one; callers pass a URL.
     if (input instanceof Request) throw new TypeError("upstream fetch takes a URL, not a Request");
@@ -28,6 +27,12 @@ export function createNodeUpstreamFetch(options: { lookup?: LookupFunction } = {
     return response as unknown as Response;
   };
   return guarded as typeof fetch;
+}
+
+/** The Agent behind that fetch, for a transport of its own (runtimes/node-fetch.ts). */
+export function createGuardedAgent(options: { lookup?: LookupFunction } = {}): Agent {
+  const connector = buildConnector({ lookup: refusingPrivateAnswers(options.lookup ?? dnsLookup) });
+  return new Agent({ connect: refusingPrivatePeers(connector) });
 }
 
 /**
