@@ -1,6 +1,7 @@
 /** Every table and enum, one aggregate per file. drizzle-kit reads this file (drizzle.config.ts). */
 export * from "./admin-tokens.ts";
 export * from "./agents.ts";
+export * from "./audit-checkpoints.ts";
 export * from "./audit-events.ts";
 export * from "./budgets.ts";
 export * from "./delegation-grants.ts";

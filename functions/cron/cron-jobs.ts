@@ -4,10 +4,11 @@
  * Kubernetes CronJob elsewhere. A long-running server also does the usage drain on its own timer
  * (functions/services.ts); calling the job as well is harmless, it claims its work atomically.
  *
- * Adding a job (audit checkpoints will, from the audit work): one entry here with its schedule,
- * the same path and schedule in vercel.json "crons". Budget alerts have no job: they are raised
+ * Adding a job: one entry here with its schedule, the same path and schedule in vercel.json
+ * "crons". Budget alerts have no job: they are raised
  * by the settle that crosses a threshold (functions/alerts/), so there is nothing to poll.
  */
+import { storeAuditCheckpoints } from "../audit/stored-checkpoints.ts";
 import { sealLegacyProviderHeaders } from "../routing/provider-headers.ts";
 import type { Services } from "../services.ts";
 
@@ -36,6 +37,18 @@ export const CRON_JOBS: readonly CronJob[] = [
     run: async (services) => ({
       sealed: await sealLegacyProviderHeaders(services.sql.db, services.keyring),
     }),
+  },
+  {
+    name: "audit-checkpoints",
+    schedule: "41 * * * *",
+    description:
+      "Signs and stores the head of every audit chain that moved since its last stored checkpoint.",
+    run: async (services) => {
+      const resolution = await services.auditSigner();
+      // Failing (500, logged) rather than doing nothing: an operator should see the missing key.
+      if (!resolution.ok) throw new Error(resolution.reason);
+      return storeAuditCheckpoints(services.sql.db, resolution.signer, new Date(services.clock()));
+    },
   },
 ];
 

@@ -15,9 +15,15 @@ export interface RevokedGrant {
   expiresAt: Date;
 }
 
-export interface AuditActor {
+/**
+ * Who revoked, as every admin audit event names it (schema/audited-write.ts): the actor, the
+ * request id, and the role and client IP in `data`. The cascade copies it into each event.
+ */
+export interface AuditRequest {
   actorType: string;
   actorId: string | null;
+  requestId: string | null;
+  data: { role: string; ip: string | null };
 }
 
 /** The grant ids root → `grant`, for audit rows about it. */
@@ -43,7 +49,7 @@ export async function revokeGrantCascade(
   db: Database,
   grant: GrantRow,
   now: Date,
-  actor: AuditActor,
+  request: AuditRequest,
   reason: string | null = null,
 ): Promise<RevokedGrant[]> {
   const below = await loadDescendants(db, [grant.id]);
@@ -68,11 +74,16 @@ export async function revokeGrantCascade(
     const cascaded = row.id !== grant.id;
     await appendAuditEvent(db, {
       orgId: row.orgId,
-      ...actor,
+      actorType: request.actorType,
+      actorId: request.actorId,
+      requestId: request.requestId,
       action: cascaded ? "delegation_grant.revoked_by_cascade" : "delegation_grant.revoked",
       targetType: "delegation_grant",
       targetId: row.id,
-      data: cascaded ? { revokedWith: grant.id } : reason ? { reason } : {},
+      data: {
+        ...request.data,
+        ...(cascaded ? { revokedWith: grant.id } : reason ? { reason } : {}),
+      },
       delegationChain: row.chain,
       grantChain: cascaded ? await grantChainIds(db, row) : rootChain,
       createdAt: now,
@@ -86,7 +97,7 @@ export async function revokeGrantsOfAgent(
   db: Database,
   agent: { id: string },
   now: Date,
-  actor: AuditActor,
+  request: AuditRequest,
 ): Promise<{ touched: boolean; grants: RevokedGrant[] }> {
   const rows = await db
     .select()
@@ -97,7 +108,7 @@ export async function revokeGrantsOfAgent(
   const revoked = new Map<string, RevokedGrant>();
   for (const row of rows) {
     if (revoked.has(row.id)) continue;
-    for (const grant of await revokeGrantCascade(db, row, now, actor, "agent deleted")) {
+    for (const grant of await revokeGrantCascade(db, row, now, request, "agent deleted")) {
       revoked.set(grant.id, grant);
     }
   }

@@ -6,20 +6,26 @@
  */
 import { and, arrayContains, eq, gte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import { usageRecords } from "../../db/schema/index.ts";
+import { agents, usageRecords } from "../../db/schema/index.ts";
 import type { BudgetRule, LimitScope } from "./plan.ts";
 import { firstCountedBucket, WINDOW_SPECS } from "./windows.ts";
 
 /**
- * The records a scope's budget counts. Spend under a delegation grant counts against every grant
- * of its chain and against the root agent who lent the authority (DESIGN.md, "Delegation grants").
+ * The records a scope's budget counts, as the reserve charges them (plan.ts, scopesOf). Spend
+ * under a delegation grant counts against every grant of its chain, the root agent who lent the
+ * authority and that agent's team (DESIGN.md, "Delegation grants"), whatever team the calling
+ * key is on. The root's team is read as the agents table says now, as the grant resolver reads
+ * it for each call: spend of an agent since moved to another team seeds its new team.
  */
 function scopeCondition(scope: LimitScope, scopeId: string): SQL | undefined {
   switch (scope) {
     case "ORG":
       return eq(usageRecords.orgId, scopeId);
     case "TEAM":
-      return eq(usageRecords.teamId, scopeId);
+      return or(
+        eq(usageRecords.teamId, scopeId),
+        sql`${usageRecords.delegationChain}[1] in (select ${agents.id} from ${agents} where ${agents.teamId} = ${scopeId}::uuid)`,
+      );
     case "KEY":
       return eq(usageRecords.keyId, scopeId);
     case "AGENT":

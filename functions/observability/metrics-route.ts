@@ -17,6 +17,9 @@ export async function metricsResponse(request: Request, services: Services): Pro
   if (!(await presentsToken(request, metricsToken, services.keyring))) {
     return unauthorized("metrics");
   }
-  const { text, contentType } = await services.observer.metrics.exposition();
+  const { text, contentType } = await services.observer.metrics.exposition({
+    store: services.health,
+    now: services.clock(),
+  });
   return new Response(text, { headers: { "content-type": contentType } });
 }

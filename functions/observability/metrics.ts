@@ -4,14 +4,29 @@
  * served by GET /metrics (metrics-route.ts). Labels are bounded: endpoint, provider and model
  * come from configuration, status and error from fixed sets; never an org, key or request id.
  */
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { breakerVerdict } from "../routing/health/circuit-breaker.ts";
+import type { HealthStore } from "../routing/health/health-store.ts";
+import type { Deployment } from "../routing/model-directory.ts";
 import type { CallSummary } from "./call-summary.ts";
 
 export interface GatewayMetrics {
   record(call: CallSummary): void;
-  /** The exposition text, and the content type to serve it with. */
-  exposition(): Promise<{ text: string; contentType: string }>;
+  /**
+   * The exposition text, and the content type to serve it with. Given the health store, the
+   * circuit gauge is read from it first (one round trip for every deployment this instance knows).
+   */
+  exposition(health?: { store: HealthStore; now: number }): Promise<{
+    text: string;
+    contentType: string;
+  }>;
 }
+
+/** The gauge's values, as Prometheus alerts compare them. */
+export const CIRCUIT_STATE = { closed: 0, half_open: 1, open: 2 } as const;
+
+/** Deployments kept for the circuit gauge: the most recently called, so the label set stays bounded. */
+const MAX_KNOWN_DEPLOYMENTS = 500;
 
 /** Seconds: from a cached answer to a long stream (maxDuration is 300 s). */
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -70,6 +85,24 @@ export function createGatewayMetrics(): GatewayMetrics {
     registers,
   });
 
+  const circuits = new Gauge({
+    name: "switchyard_deployment_circuit_state",
+    help: "Circuit breaker of each deployment this instance called, read from the shared state at scrape time: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["deployment", "provider_id"] as const,
+    registers,
+  });
+  // Keyed as the health store keys a deployment (provider id or name, and model).
+  const known = new Map<string, Deployment>();
+  const remember = (deployment: Deployment) => {
+    const id = `${deployment.providerId ?? `name:${deployment.providerName}`}:${deployment.target.model}`;
+    known.delete(id);
+    known.set(id, deployment);
+    if (known.size > MAX_KNOWN_DEPLOYMENTS) {
+      const oldest = known.keys().next().value;
+      if (oldest !== undefined) known.delete(oldest);
+    }
+  };
+
   return {
     record(call) {
       const provider = call.provider ?? "";
@@ -81,6 +114,7 @@ export function createGatewayMetrics(): GatewayMetrics {
         call.latencyMs / 1000,
       );
       for (const attempt of call.attempts) {
+        remember(attempt.deployment);
         attemptDuration.observe(
           { provider: attempt.deployment.providerName, outcome: attempt.error ?? "ok" },
           attempt.latencyMs / 1000,
@@ -95,7 +129,21 @@ export function createGatewayMetrics(): GatewayMetrics {
       if (call.cacheHit) cacheHits.inc({ endpoint: call.endpoint });
       if (call.refusedBy) refusals.inc({ limit: call.refusedBy });
     },
-    async exposition() {
+    async exposition(health) {
+      circuits.reset();
+      if (health && known.size > 0) {
+        const deployments = [...known.values()];
+        // Redis unreachable: the scrape still answers, without the gauge (absent, not "closed").
+        const states = await health.store.read(deployments, health.now).catch(() => []);
+        for (const [index, deployment] of deployments.entries()) {
+          const state = states[index];
+          if (!state) continue;
+          circuits.set(
+            { deployment: deployment.label, provider_id: deployment.providerId ?? "" },
+            CIRCUIT_STATE[breakerVerdict(state.breaker, health.now)],
+          );
+        }
+      }
       return { text: await registry.metrics(), contentType: registry.contentType };
     },
   };

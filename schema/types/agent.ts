@@ -231,7 +231,7 @@ builder.mutationFields((t) => ({
           .from(virtualKeys)
           .where(eq(virtualKeys.agentId, agent.id))
           .limit(1);
-        const revoked = await revokeGrantsOfAgent(tx, agent, now, auditActorOf(context));
+        const revoked = await revokeGrantsOfAgent(tx, agent, now, request);
         const referenced = key !== undefined || revoked.touched;
         let after: AgentRow | null = null;
         if (referenced) {

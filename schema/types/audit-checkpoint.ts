@@ -1,13 +1,17 @@
 /**
  * Signed audit checkpoints (functions/audit/checkpoint.ts): `auditCheckpoint(orgId)` signs the
- * org's chain head now; `auditLogExport(orgId)` returns the chain and a fresh checkpoint in the
- * file format scripts/verify-audit-log.mjs reads, so a copy can be checked offline.
+ * org's chain head now; `Org.auditCheckpoints` lists the ones the audit-checkpoints cron job
+ * stored (functions/audit/stored-checkpoints.ts); `auditLogExport(orgId)` returns the chain, a
+ * fresh checkpoint and the stored ones in the file format scripts/verify-audit-log.mjs reads, so
+ * a copy can be checked offline.
  */
+import { resolveArrayConnection } from "@pothos/plugin-relay";
 import {
   checkpointText,
   exportAuditLog,
   signAuditCheckpoint,
 } from "../../functions/audit/checkpoint.ts";
+import { asCheckpoint, listStoredCheckpoints } from "../../functions/audit/stored-checkpoints.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { adminError } from "../errors.ts";
@@ -58,6 +62,43 @@ async function signNow(context: GraphQLContext, orgId: string): Promise<SignedCh
   };
 }
 
+/** The stored checkpoints as the verifier reads them: what was signed, the key, the signature. */
+async function storedCheckpointsOf(
+  context: GraphQLContext,
+  orgId: string,
+): Promise<SignedCheckpoint[]> {
+  const rows = await listStoredCheckpoints(context.services.sql.db, orgId);
+  return rows.map((row) => {
+    const checkpoint = asCheckpoint(row);
+    return {
+      seq: checkpoint.seq,
+      headHash: checkpoint.headHash,
+      signedAt: row.signedAt,
+      signedText: checkpoint.signedText,
+      publicKey: checkpoint.publicKey,
+      signature: checkpoint.signature,
+    };
+  });
+}
+
+builder.objectField(Org, "auditCheckpoints", (t) =>
+  t.connection({
+    type: AuditCheckpoint,
+    authScopes: (org) => ({ orgReader: org.id }),
+    description:
+      "Checkpoints the audit-checkpoints cron job signed and stored, newest first: keep a copy " +
+      "and pass it to scripts/verify-audit-log.mjs --checkpoints.",
+    resolve: async (org, args, context) =>
+      resolveArrayConnection({ args }, await storedCheckpointsOf(context, org.id)),
+  }),
+);
+
+const verifierForm = (checkpoint: SignedCheckpoint) => ({
+  signedText: checkpoint.signedText,
+  publicKey: checkpoint.publicKey,
+  signature: checkpoint.signature,
+});
+
 builder.queryFields((t) => ({
   auditCheckpoint: t.field({
     type: AuditCheckpoint,
@@ -69,18 +110,17 @@ builder.queryFields((t) => ({
     type: "JSONObject",
     authScopes: (_root, args) => ({ orgReader: args.orgId.id }),
     description:
-      "The org's audit chain and a checkpoint signed after it: the input of scripts/verify-audit-log.mjs.",
+      "The org's audit chain, a checkpoint signed after it and the stored checkpoints: the input of scripts/verify-audit-log.mjs.",
     args: { orgId: t.arg.globalID({ required: true, for: Org }) },
     resolve: async (_root, args, context) => {
+      // Stored checkpoints first: every one of them is then within the events read after.
+      const stored = await storedCheckpointsOf(context, args.orgId.id);
       const events = await exportAuditLog(context.services.sql.db, args.orgId.id);
       const checkpoint = await signNow(context, args.orgId.id);
       return {
         events,
-        checkpoint: {
-          signedText: checkpoint.signedText,
-          publicKey: checkpoint.publicKey,
-          signature: checkpoint.signature,
-        },
+        checkpoint: verifierForm(checkpoint),
+        checkpoints: stored.map(verifierForm),
       };
     },
   }),

@@ -29,7 +29,7 @@ import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { adminError, notFound } from "../errors.ts";
-import { Agent, type AgentRow, auditActorOf, auditRequestOf, loadAgent } from "./agent.ts";
+import { Agent, type AgentRow, auditRequestOf, loadAgent } from "./agent.ts";
 import { Usd, usdLimitAmount } from "./usd.ts";
 import { modelPattern } from "./virtual-key.ts";
 
@@ -280,7 +280,7 @@ builder.mutationFields((t) => ({
       // Not auditedWrite: the cascade appends one event per revoked grant (this one and each
       // below it), each with its own chains; they commit with the revocation in this transaction.
       const revoked = await context.services.sql.db.transaction((tx) =>
-        revokeGrantCascade(tx, grant, now, auditActorOf(context)),
+        revokeGrantCascade(tx, grant, now, auditRequestOf(context)),
       );
       // Postgres has it; Redis makes it effective on every instance's next call. A failure here
       // fails the mutation, and a retry publishes again (revocation is idempotent).

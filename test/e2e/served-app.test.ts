@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
+import { startOtlpReceiver } from "../observability/otlp-receiver.ts";
 import { type SpawnedServer, spawnServer } from "../support/spawn-server.ts";
 
 const runtime = process.env.SWITCHYARD_TEST_RUNTIME ?? "node";
@@ -15,6 +16,7 @@ const METRICS_TOKEN = `metrics-${crypto.randomUUID()}`;
 const CRON_SECRET = `cron-${crypto.randomUUID()}`;
 
 let upstream: FakeOpenAI;
+let collector: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let server: SpawnedServer;
 let orgId: string;
 let keyId: string;
@@ -54,8 +56,10 @@ function chat(body: Record<string, unknown>, key = secret, headers: Record<strin
 
 beforeAll(async () => {
   upstream = await startFakeOpenAI();
+  collector = await startOtlpReceiver();
   server = await spawnServer(script, {
     SWITCHYARD_METRICS_TOKEN: METRICS_TOKEN,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     CRON_SECRET,
     SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: "true",
   });
@@ -88,6 +92,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const stopped = await server?.stop();
   await upstream?.close();
+  await collector?.close();
   // Every runtime drains and says so on SIGTERM.
   expect(stopped?.clean).toBe(true);
 }, 60_000);
@@ -212,6 +217,27 @@ describe(`the app served by ${runtime}`, () => {
     });
     expect(await cron.json()).toMatchObject({ ok: true });
   });
+
+  it("exports a server span and its GenAI client span over OTLP to OTEL_EXPORTER_OTLP_ENDPOINT", async () => {
+    upstream.script({ kind: "complete", deltas: ["traced"] });
+    const response = await chat({ model: "upstream/traced-model" });
+    expect(response.status).toBe(200);
+    await response.text();
+    // The batch processor sends every 5 s; the runtime's own HTTP client carries it.
+    const client = async () =>
+      collector.spans.find((span) => span.name === "chat traced-model") ?? null;
+    await expect.poll(client, { timeout: 20_000, interval: 250 }).not.toBeNull();
+    const span = await client();
+    const parent = collector.spans.find((server) => server.spanId === span?.parentSpanId);
+    expect(parent).toMatchObject({ name: "POST /v1/chat/completions", kind: 2 });
+    expect(parent?.traceId).toBe(span?.traceId);
+    expect(span).toMatchObject({ kind: 3 });
+    expect(span?.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": "traced-model",
+    });
+    expect(JSON.stringify(collector.spans)).not.toContain("hello there");
+  }, 30_000);
 
   it("writes one JSON request line per call, without the prompt or a secret", () => {
     const lines = server
