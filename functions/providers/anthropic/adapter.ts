@@ -2,6 +2,7 @@ import { parseJsonBody, readText, sendUpstream, streamBodyOf } from "../http.ts"
 import { estimateUsage } from "../tokens.ts";
 import type { ChatOutcome, ProviderAdapter } from "../types.ts";
 import { errorFromResponse } from "../upstream-error.ts";
+import { jsonToolName } from "./json-output.ts";
 import { buildMessagesRequest } from "./request.ts";
 import { parseMessage, type ResponseDefaults } from "./response.ts";
 import { streamMessages } from "./stream.ts";
@@ -16,6 +17,7 @@ export const anthropicAdapter: ProviderAdapter = {
       id: `chatcmpl-${options.requestId}`,
       created: Math.floor(Date.now() / 1000),
       model: target.model,
+      jsonTool: jsonToolName(request),
     };
     if (request.stream === true) {
       const body = await streamBodyOf(response, target, options, isEventStream);
