@@ -3,12 +3,14 @@ import { estimateUsage } from "../tokens.ts";
 import type { ChatOutcome, ProviderAdapter } from "../types.ts";
 import { errorFromResponse } from "../upstream-error.ts";
 import { jsonToolName } from "./json-output.ts";
+import { anthropicPassthrough } from "./native.ts";
 import { buildMessagesRequest } from "./request.ts";
 import { parseMessage, type ResponseDefaults } from "./response.ts";
 import { streamMessages } from "./stream.ts";
 
 export const anthropicAdapter: ProviderAdapter = {
   kind: "anthropic",
+  native: anthropicPassthrough,
   async chatCompletion(request, target, options): Promise<ChatOutcome> {
     const upstream = buildMessagesRequest(request, target);
     const response = await sendUpstream(upstream, options, target.name);

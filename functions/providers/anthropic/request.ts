@@ -45,6 +45,34 @@ export function buildMessagesRequest(
   request: ChatCompletionRequest,
   target: ProviderTarget,
 ): UpstreamRequest {
+  const config = configOf(target);
+  const refuse = (feature: UnsupportedFeature): never => {
+    throw unsupportedFeatureError(feature, target);
+  };
+  const body = toMessagesBody(request, target.model, refuse, config.defaultMaxTokens);
+  return {
+    method: "POST",
+    baseUrl: trimBaseUrl(target.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL),
+    path: "/v1/messages",
+    headers: messagesHeaders(target, request.stream === true),
+    body: JSON.stringify(body),
+  };
+}
+
+/** The headers of every call to `target`: its configured ones, version, key, content types. */
+export function messagesHeaders(target: ProviderTarget, stream: boolean): Record<string, string> {
+  const config = configOf(target);
+  const headers: Record<string, string> = {
+    ...lowercaseKeys(config.headers ?? {}),
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    "anthropic-version": config.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION,
+  };
+  if (target.apiKey) headers["x-api-key"] = target.apiKey;
+  return headers;
+}
+
+function configOf(target: ProviderTarget): z.infer<typeof configSchema> {
   const config = configSchema.safeParse(target.config);
   if (!config.success) {
     throw misconfigured(
@@ -52,25 +80,7 @@ export function buildMessagesRequest(
       "has an invalid config: `headers` must map names to strings, `anthropicVersion` be a string, `defaultMaxTokens` a positive integer",
     );
   }
-  const refuse = (feature: UnsupportedFeature): never => {
-    throw unsupportedFeatureError(feature, target);
-  };
-  const body = toMessagesBody(request, target.model, refuse, config.data.defaultMaxTokens);
-  const stream = request.stream === true;
-  const headers: Record<string, string> = {
-    ...lowercaseKeys(config.data.headers ?? {}),
-    "content-type": "application/json",
-    accept: stream ? "text/event-stream" : "application/json",
-    "anthropic-version": config.data.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION,
-  };
-  if (target.apiKey) headers["x-api-key"] = target.apiKey;
-  return {
-    method: "POST",
-    baseUrl: trimBaseUrl(target.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL),
-    path: "/v1/messages",
-    headers,
-    body: JSON.stringify(body),
-  };
+  return config.data;
 }
 
 /** The Messages API body for `request`. */
