@@ -125,5 +125,9 @@ export type NativeOutcome =
 /** An adapter's passthrough for clients that speak its upstream's protocol. */
 export interface NativePassthrough {
   protocol: NativeRequest["protocol"];
-  send(request: NativeRequest, target: ProviderTarget, options: CallOptions): Promise<NativeOutcome>;
+  send(
+    request: NativeRequest,
+    target: ProviderTarget,
+    options: CallOptions,
+  ): Promise<NativeOutcome>;
 }
