@@ -10,6 +10,7 @@ import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
 import { embeddings } from "./gateway/endpoints/embeddings.ts";
 import { messages } from "./gateway/endpoints/messages.ts";
 import { listModels } from "./gateway/endpoints/models.ts";
+import { responses } from "./gateway/endpoints/responses.ts";
 import {
   anthropicErrorResponse,
   GatewayError,
@@ -80,12 +81,7 @@ export function createApp(services: Services): App {
       new Headers({ "x-request-id": c.get("requestId") }),
     ),
   );
-  app.post("/v1/responses", () => {
-    throw new GatewayError(
-      "not_implemented",
-      "POST /v1/responses is not implemented yet; use /v1/chat/completions or /v1/messages.",
-    );
-  });
+  app.post("/v1/responses", (c) => runEndpoint(responses, c.req.raw, services, c.get("requestId")));
   app.all("/v1/chat/completions", () => {
     throw new GatewayError("method_not_allowed", "Use POST for /v1/chat/completions");
   });

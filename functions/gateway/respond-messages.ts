@@ -11,7 +11,7 @@ import { toMessage } from "../protocols/anthropic/from-chat-completion.ts";
 import type { MessagesRequest } from "../protocols/anthropic/messages-request.ts";
 import type { MessageStreamEvent } from "../protocols/anthropic/stream-events.ts";
 import type { ChatCompletionChunk } from "../protocols/openai/chat.ts";
-import type { ChatOutcome, Usage } from "../providers/types.ts";
+import type { ChatOutcome, NativeOutcome, Usage } from "../providers/types.ts";
 import { toWireUsage } from "../providers/usage.ts";
 import type { CallContext } from "./call-context.ts";
 import { anthropicErrorBody } from "./errors.ts";
@@ -60,6 +60,47 @@ export function answerMessages(
         JSON.stringify(anthropicErrorBody(streamFailure(error, deployment), call.requestId)),
         "error",
       ),
+  });
+  return new Response(body, { status: 200, headers });
+}
+
+/**
+ * Anthropic's own answer to a passed-through request (Anthropic in → Anthropic out): its bytes
+ * unchanged, with Switchyard's headers. A JSON answer is also cached in canonical form.
+ */
+export function answerNativeMessages(call: CallContext, outcome: NativeOutcome): Response {
+  const deployment = servedDeployment(call);
+  const headers = switchyardHeaders(call, deployment);
+  headers.set("request-id", call.requestId);
+  headers.set("x-switchyard-passthrough", "1");
+  if (outcome.kind === "complete") {
+    headers.set("content-type", outcome.contentType);
+    const cost = costOf(call, deployment, outcome.usage);
+    headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
+    call.end = { kind: "answered", status: 200 };
+    if (outcome.completion) rememberAnswer(call, outcome.completion, outcome.usage);
+    return new Response(outcome.body, { status: 200, headers });
+  }
+  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  call.streaming = true;
+  const body = toSseStream(outcome.chunks, {
+    encode: (bytes) => bytes,
+    onEnd: (end) => {
+      call.end = callEndOf(end, deployment);
+      call.streaming = false;
+      settleCall(call);
+    },
+    // Blank lines first end whatever event the upstream was cut off in.
+    errorEvent: (error) => {
+      const event = encodeSseEvent(
+        JSON.stringify(anthropicErrorBody(streamFailure(error, deployment), call.requestId)),
+        "error",
+      );
+      const bytes = new Uint8Array(event.byteLength + 2);
+      bytes.set([10, 10]);
+      bytes.set(event, 2);
+      return bytes;
+    },
   });
   return new Response(body, { status: 200, headers });
 }

@@ -65,5 +65,7 @@ export function withCapabilityCheck(
       if (feature) throw unsupportedFeatureError(feature, target);
       return adapter.chatCompletion(request, target, options);
     },
+    // A native request is the upstream's own protocol: the upstream judges what it can serve.
+    ...(adapter.native ? { native: adapter.native } : {}),
   };
 }

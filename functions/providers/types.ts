@@ -99,4 +99,55 @@ export interface ProviderAdapter {
     target: ProviderTarget,
     options: CallOptions,
   ): Promise<EmbeddingsOutcome>;
+  /** Set by an adapter that can pass its own protocol's requests through untranslated. */
+  native?: NativePassthrough;
+}
+
+/**
+ * A request already in the upstream's own protocol (Anthropic in → Anthropic out), sent with only
+ * the model and auth rewritten so that what the canonical request does not model (thinking,
+ * `cache_control`, `top_k`, beta headers) reaches the provider.
+ */
+export interface NativeRequest {
+  protocol: "anthropic-messages";
+  /** The client's body as it sent it, validated; `model` is replaced by the target's. */
+  body: Record<string, unknown>;
+  /** Client headers the protocol lets through (lowercase names), e.g. `anthropic-beta`. */
+  headers: Record<string, string>;
+  /** The same request in canonical form, for usage estimates when the upstream reports none. */
+  chat: ChatCompletionRequest;
+}
+
+/**
+ * The upstream's answer, untranslated. Same `kind`s and `usage` as ChatOutcome, so the fallback
+ * loop treats both alike; `native` tells them apart.
+ */
+export type NativeOutcome =
+  | {
+      kind: "complete";
+      native: true;
+      /** The upstream's body, byte for byte, and its content type. */
+      body: string;
+      contentType: string;
+      usage: Usage;
+      /** The same answer in canonical form, for the response cache; null if not translatable. */
+      completion: ChatCompletion | null;
+    }
+  | {
+      kind: "stream";
+      native: true;
+      /** The upstream's SSE bytes as they arrive; errors are ProviderErrors. */
+      chunks: AsyncIterable<Uint8Array>;
+      contentType: string;
+      usage(): Usage;
+    };
+
+/** An adapter's passthrough for clients that speak its upstream's protocol. */
+export interface NativePassthrough {
+  protocol: NativeRequest["protocol"];
+  send(
+    request: NativeRequest,
+    target: ProviderTarget,
+    options: CallOptions,
+  ): Promise<NativeOutcome>;
 }

@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { type FakeAnthropic, startFakeAnthropic } from "../fakes/anthropic-server.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
 import {
   createOpenAICompatibleProvider,
@@ -16,6 +17,8 @@ import {
 export interface ConformanceGateway {
   gateway: TestGateway;
   upstream: FakeOpenAI;
+  /** A fake Anthropic Messages API, registered as provider `claude`. */
+  anthropic: FakeAnthropic;
   /** e.g. http://127.0.0.1:41234 (Anthropic's SDK appends /v1/messages itself). */
   origin: string;
   secret: string;
@@ -23,13 +26,29 @@ export interface ConformanceGateway {
 }
 
 export async function startConformanceGateway(): Promise<ConformanceGateway> {
-  const [gateway, upstream] = await Promise.all([startTestGateway(), startFakeOpenAI()]);
+  const [gateway, upstream, anthropic] = await Promise.all([
+    startTestGateway(),
+    startFakeOpenAI(),
+    startFakeAnthropic(),
+  ]);
   const key = await createOrgWithKey(gateway);
   await createOpenAICompatibleProvider(gateway, {
     orgId: key.orgId,
     name: "upstream",
     baseUrl: upstream.baseUrl,
   });
+  await gateway.admin(
+    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+    {
+      input: {
+        orgId: key.orgId,
+        kind: "anthropic",
+        name: "claude",
+        baseUrl: anthropic.baseUrl,
+        apiKey: "sk-ant-fake-0123456789",
+      },
+    },
+  );
   let server: ReturnType<typeof serve> | undefined;
   const port = await new Promise<number>((resolve) => {
     server = serve(
@@ -40,11 +59,13 @@ export async function startConformanceGateway(): Promise<ConformanceGateway> {
   return {
     gateway,
     upstream,
+    anthropic,
     origin: `http://127.0.0.1:${port}`,
     secret: key.secret,
     async close() {
       await new Promise((resolve) => server?.close(resolve));
       await upstream.close();
+      await anthropic.close();
       await gateway.close();
     },
   };

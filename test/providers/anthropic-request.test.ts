@@ -210,7 +210,6 @@ describe("an OpenAI chat request as an Anthropic Messages request", () => {
   it.each([
     ["n", { n: 2 }],
     ["logprobs", { logprobs: true }],
-    ["response_format", { response_format: { type: "json_object" as const } }],
   ])("refuses what it cannot serve with a 400 naming `%s`", (param, overrides) => {
     const build = () => buildMessagesRequest(chatRequest(overrides), anthropic());
     expect(build).toThrow(expect.objectContaining({ status: 400, param, retryable: false }));

@@ -4,14 +4,22 @@
  * chat request (functions/protocols/anthropic/), which routing, limits, the cache and every
  * adapter already take; the answer is translated back. Errors keep Anthropic's shape.
  *
- * Not yet: an Anthropic deployment is reached through the canonical request too; passing the
- * request through untranslated (so `cache_control`, thinking and beta headers reach Anthropic)
- * waits for the outbound Anthropic adapter.
+ * A deployment that speaks Anthropic's protocol gets the client's request untranslated instead
+ * (passthrough: only the model and auth rewritten, so `cache_control`, thinking, `top_k` and
+ * `anthropic-beta` reach it) and its answer's bytes go back unchanged. Not when guardrails apply
+ * to the call: they scan and redact the canonical request and answer, which passthrough skips.
  */
 import { estimateChatCall } from "../../limits/estimate.ts";
+import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
+import type { NativeRequest } from "../../providers/types.ts";
+import type { CallContext } from "../call-context.ts";
 import { anthropicErrorResponse } from "../errors.ts";
 import type { EndpointSpec } from "../pipeline.ts";
-import { answerMessages, answerMessagesFromCache } from "../respond-messages.ts";
+import {
+  answerMessages,
+  answerMessagesFromCache,
+  answerNativeMessages,
+} from "../respond-messages.ts";
 import { authenticate } from "../steps/authenticate.ts";
 import { authorizeModel } from "../steps/authorize.ts";
 import { lookupCache, readCacheDirective } from "../steps/cache.ts";
@@ -48,7 +56,27 @@ export const messages: EndpointSpec = {
     if (cached) return withGuardrailsHeader(call, answerMessagesFromCache(call, cached, request));
     // 7b–8. provider call with fallback · 9. output guardrails
     const ordered = await orderDeployments(call, estimate.worstUsage);
-    const outcome = await callWithFallback(call, ordered, chat);
+    const native = call.guardrails === null ? nativeRequestOf(call, body, chat) : null;
+    const outcome = await callWithFallback(call, ordered, chat, native);
+    if ("native" in outcome) return answerNativeMessages(call, outcome);
     return withGuardrailsHeader(call, answerMessages(call, guardOutput(call, outcome), request));
   },
 };
+
+/** Client headers of Anthropic's protocol that a passed-through request carries upstream. */
+const FORWARDED_HEADERS = ["anthropic-version", "anthropic-beta"] as const;
+
+function nativeRequestOf(
+  call: CallContext,
+  body: unknown,
+  chat: ChatCompletionRequest,
+): NativeRequest | null {
+  // parseAnthropicRequest has validated it as a Messages request, so an object.
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = call.request.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  return { protocol: "anthropic-messages", body: body as Record<string, unknown>, headers, chat };
+}

@@ -18,7 +18,12 @@ import type { Logger } from "../../log.ts";
 import type { ChatCompletionRequest } from "../../protocols/openai/chat.ts";
 import { unsupportedFeature, unsupportedFeatureError } from "../../providers/capabilities.ts";
 import { adapterFor, descriptorOf } from "../../providers/index.ts";
-import { type ChatOutcome, ProviderError } from "../../providers/types.ts";
+import {
+  type ChatOutcome,
+  type NativeOutcome,
+  type NativeRequest,
+  ProviderError,
+} from "../../providers/types.ts";
 import { DEFAULT_FALLBACK_ON, failureClassOf, shouldFallBack } from "../../routing/fallback.ts";
 import {
   createDeploymentGuard,
@@ -46,24 +51,40 @@ export const MAX_RETRY_ROUNDS = 1;
 interface Attempting {
   call: CallContext;
   request: ChatCompletionRequest;
+  /** The client's request in its own protocol, for deployments that speak it (passthrough). */
+  native: NativeRequest | null;
   deadline: Deadline;
   guard: DeploymentGuard | null;
   log: Logger;
 }
 
 type AttemptResult =
-  | { kind: "answered"; outcome: ChatOutcome }
+  | { kind: "answered"; outcome: ChatOutcome | NativeOutcome }
   | { kind: "missed"; miss: Miss; retry: boolean; stop: boolean };
 
 /**
  * Tries the deployments as described above, recording every attempt in the call context; the
- * one that answers becomes `call.served`, and its usage becomes the call's.
+ * one that answers becomes `call.served`, and its usage becomes the call's. With `native`, a
+ * deployment whose adapter speaks its protocol gets it untranslated (a NativeOutcome back); the
+ * others get `request`.
  */
 export async function callWithFallback(
   call: CallContext,
   deployments: readonly Deployment[],
   request: ChatCompletionRequest,
-): Promise<ChatOutcome> {
+): Promise<ChatOutcome>;
+export async function callWithFallback(
+  call: CallContext,
+  deployments: readonly Deployment[],
+  request: ChatCompletionRequest,
+  native: NativeRequest | null,
+): Promise<ChatOutcome | NativeOutcome>;
+export async function callWithFallback(
+  call: CallContext,
+  deployments: readonly Deployment[],
+  request: ChatCompletionRequest,
+  native: NativeRequest | null = null,
+): Promise<ChatOutcome | NativeOutcome> {
   const { services } = call;
   const deadlineMs = deadlineMsOf(call.request.headers);
   if (!deadlineMs.ok) {
@@ -77,6 +98,7 @@ export async function callWithFallback(
   const attempting: Attempting = {
     call,
     request,
+    native,
     deadline,
     log: services.log,
     guard: health
@@ -171,8 +193,17 @@ async function attempt(attempting: Attempting, deployment: Deployment): Promise<
       return { kind: "answered", outcome };
     }
     call.usage = outcome.usage;
-    const chunks = release ? releasedAtEnd(outcome.chunks, release) : outcome.chunks;
-    return { kind: "answered", outcome: { ...outcome, chunks } };
+    if (!release) return { kind: "answered", outcome };
+    if ("native" in outcome) {
+      return {
+        kind: "answered",
+        outcome: { ...outcome, chunks: releasedAtEnd(outcome.chunks, release) },
+      };
+    }
+    return {
+      kind: "answered",
+      outcome: { ...outcome, chunks: releasedAtEnd(outcome.chunks, release) },
+    };
   } catch (error) {
     release?.();
     if (!(error instanceof ProviderError)) logUnexpected(error, deployment, attempting);
@@ -204,7 +235,7 @@ async function callOnce(
   attempting: Attempting,
   deployment: Deployment,
   timeoutMs: number,
-): Promise<ChatOutcome> {
+): Promise<ChatOutcome | NativeOutcome> {
   const adapter = adapterFor(deployment.target.kind);
   if (!adapter) {
     throw new ProviderError({
@@ -221,14 +252,19 @@ async function callOnce(
     () => timeout.abort(new DOMException("upstream timed out", "TimeoutError")),
     timeoutMs,
   );
+  const options = {
+    // The client's own signal too: the deadline lets go of it once the answer has begun, but
+    // a client that leaves mid-stream must still close the upstream.
+    signal: AbortSignal.any([timeout.signal, attempting.deadline.signal, ...clientSignal]),
+    fetch: attempting.call.services.fetch,
+    requestId: attempting.call.requestId,
+  };
   try {
-    return await adapter.chatCompletion(attempting.request, deployment.target, {
-      // The client's own signal too: the deadline lets go of it once the answer has begun, but
-      // a client that leaves mid-stream must still close the upstream.
-      signal: AbortSignal.any([timeout.signal, attempting.deadline.signal, ...clientSignal]),
-      fetch: attempting.call.services.fetch,
-      requestId: attempting.call.requestId,
-    });
+    const { native } = attempting;
+    if (native && adapter.native?.protocol === native.protocol) {
+      return await adapter.native.send(native, deployment.target, options);
+    }
+    return await adapter.chatCompletion(attempting.request, deployment.target, options);
   } finally {
     clearTimeout(timer);
   }

@@ -2,12 +2,15 @@ import { parseJsonBody, readText, sendUpstream, streamBodyOf } from "../http.ts"
 import { estimateUsage } from "../tokens.ts";
 import type { ChatOutcome, ProviderAdapter } from "../types.ts";
 import { errorFromResponse } from "../upstream-error.ts";
+import { jsonToolName } from "./json-output.ts";
+import { anthropicPassthrough } from "./native.ts";
 import { buildMessagesRequest } from "./request.ts";
 import { parseMessage, type ResponseDefaults } from "./response.ts";
 import { streamMessages } from "./stream.ts";
 
 export const anthropicAdapter: ProviderAdapter = {
   kind: "anthropic",
+  native: anthropicPassthrough,
   async chatCompletion(request, target, options): Promise<ChatOutcome> {
     const upstream = buildMessagesRequest(request, target);
     const response = await sendUpstream(upstream, options, target.name);
@@ -16,6 +19,7 @@ export const anthropicAdapter: ProviderAdapter = {
       id: `chatcmpl-${options.requestId}`,
       created: Math.floor(Date.now() / 1000),
       model: target.model,
+      jsonTool: jsonToolName(request),
     };
     if (request.stream === true) {
       const body = await streamBodyOf(response, target, options, isEventStream);

@@ -12,11 +12,11 @@ export const anthropicDescriptor: ProviderDescriptor = {
   requiresBaseUrl: false,
   authHeader: "x-api-key",
   env: { apiKey: "ANTHROPIC_API_KEY" },
-  // One choice per call (no `n`); JSON schemas have no direct equivalent in the Messages API.
+  // One choice per call (no `n`); JSON schemas are served as a forced tool (json-output.ts).
   capabilities: {
     tools: true,
     vision: true,
-    jsonSchema: false,
+    jsonSchema: true,
     multipleChoices: false,
     streamingUsage: true,
   },

@@ -4,7 +4,8 @@
  * Parameters with an Anthropic equivalent are translated (max tokens, stop, tools, tool_choice,
  * parallel_tool_calls, user); sampling hints Anthropic has no knob for (seed, penalties,
  * logit_bias) are dropped, as they change no answer's shape; what would change it (several
- * choices, log probabilities, JSON mode, audio) is refused with a 400 naming the parameter.
+ * choices, log probabilities, audio) is refused with a 400 naming the parameter. JSON mode and
+ * JSON schemas become a forced tool (./json-output.ts).
  * Fields the OpenAI schema does not know (`top_k`, `thinking`, ...) are passed through.
  */
 import { z } from "zod";
@@ -18,6 +19,7 @@ import { trimBaseUrl, type UpstreamRequest } from "../http.ts";
 import type { ProviderTarget } from "../types.ts";
 import { type AnthropicConversation, toAnthropicConversation } from "./convert-messages.ts";
 import { toAnthropicToolChoice, toAnthropicTools } from "./convert-tools.ts";
+import { jsonOutputOf, withJsonTool } from "./json-output.ts";
 
 /** The API version this adapter speaks (https://docs.anthropic.com/en/api/versioning). */
 export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
@@ -43,6 +45,34 @@ export function buildMessagesRequest(
   request: ChatCompletionRequest,
   target: ProviderTarget,
 ): UpstreamRequest {
+  const config = configOf(target);
+  const refuse = (feature: UnsupportedFeature): never => {
+    throw unsupportedFeatureError(feature, target);
+  };
+  const body = toMessagesBody(request, target.model, refuse, config.defaultMaxTokens);
+  return {
+    method: "POST",
+    baseUrl: trimBaseUrl(target.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL),
+    path: "/v1/messages",
+    headers: messagesHeaders(target, request.stream === true),
+    body: JSON.stringify(body),
+  };
+}
+
+/** The headers of every call to `target`: its configured ones, version, key, content types. */
+export function messagesHeaders(target: ProviderTarget, stream: boolean): Record<string, string> {
+  const config = configOf(target);
+  const headers: Record<string, string> = {
+    ...lowercaseKeys(config.headers ?? {}),
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    "anthropic-version": config.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION,
+  };
+  if (target.apiKey) headers["x-api-key"] = target.apiKey;
+  return headers;
+}
+
+function configOf(target: ProviderTarget): z.infer<typeof configSchema> {
   const config = configSchema.safeParse(target.config);
   if (!config.success) {
     throw misconfigured(
@@ -50,25 +80,7 @@ export function buildMessagesRequest(
       "has an invalid config: `headers` must map names to strings, `anthropicVersion` be a string, `defaultMaxTokens` a positive integer",
     );
   }
-  const refuse = (feature: UnsupportedFeature): never => {
-    throw unsupportedFeatureError(feature, target);
-  };
-  const body = toMessagesBody(request, target.model, refuse, config.data.defaultMaxTokens);
-  const stream = request.stream === true;
-  const headers: Record<string, string> = {
-    ...lowercaseKeys(config.data.headers ?? {}),
-    "content-type": "application/json",
-    accept: stream ? "text/event-stream" : "application/json",
-    "anthropic-version": config.data.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION,
-  };
-  if (target.apiKey) headers["x-api-key"] = target.apiKey;
-  return {
-    method: "POST",
-    baseUrl: trimBaseUrl(target.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL),
-    path: "/v1/messages",
-    headers,
-    body: JSON.stringify(body),
-  };
+  return config.data;
 }
 
 /** The Messages API body for `request`. */
@@ -81,10 +93,6 @@ export function toMessagesBody(
   if ((request.n ?? 1) > 1) refuse({ param: "n", what: "more than one choice per call (`n` > 1)" });
   if (request.logprobs === true || (request.top_logprobs ?? 0) > 0) {
     refuse({ param: "logprobs", what: "log probabilities" });
-  }
-  const format = request.response_format?.type;
-  if (format === "json_object" || format === "json_schema") {
-    refuse({ param: "response_format", what: `\`response_format\` of type ${format}` });
   }
   if (request.modalities?.some((modality) => modality !== "text")) {
     refuse({ param: "modalities", what: "output other than text" });
@@ -109,9 +117,17 @@ export function toMessagesBody(
     body.stop_sequences = request.stop;
   if (request.user) body.metadata = { user_id: request.user };
   const tools = toAnthropicTools(request.tools ?? [], refuse);
-  if (tools.length > 0) {
+  const choice =
+    tools.length > 0
+      ? toAnthropicToolChoice(request.tool_choice, request.parallel_tool_calls, refuse)
+      : null;
+  const json = jsonOutputOf(request, refuse);
+  if (json) {
+    const forced = withJsonTool(json, tools, choice, refuse);
+    body.tools = forced.tools;
+    body.tool_choice = forced.toolChoice;
+  } else if (tools.length > 0) {
     body.tools = tools;
-    const choice = toAnthropicToolChoice(request.tool_choice, request.parallel_tool_calls, refuse);
     if (choice) body.tool_choice = choice;
   }
   return body;

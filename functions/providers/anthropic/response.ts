@@ -2,7 +2,12 @@
  * A Messages API answer → the canonical ChatCompletion and its usage. Pure apart from the clock
  * and id fallbacks passed in.
  */
-import type { ChatCompletion, CompletionMessage, ToolCall } from "../../protocols/openai/chat.ts";
+import type {
+  ChatCompletion,
+  CompletionMessage,
+  FinishReason,
+  ToolCall,
+} from "../../protocols/openai/chat.ts";
 import { ProviderError } from "../errors.ts";
 import type { Usage } from "../types.ts";
 import { toWireUsage } from "../usage.ts";
@@ -14,6 +19,8 @@ export interface ResponseDefaults {
   id: string;
   created: number;
   model: string;
+  /** The forced JSON tool (./json-output.ts), whose call is the answer's content; null: none. */
+  jsonTool?: string | null;
 }
 
 export function parseMessage(
@@ -36,9 +43,12 @@ export function parseMessage(
   let text = "";
   let reasoning = "";
   const toolCalls: ToolCall[] = [];
+  let jsonText: string | null = null;
   for (const content of upstream.content) {
     const found = classifyBlock(content);
-    if (found?.kind === "text") text += found.block.text;
+    if (found?.kind === "tool_use" && found.block.name === defaults.jsonTool) {
+      jsonText = JSON.stringify(found.block.input ?? {});
+    } else if (found?.kind === "text") text += found.block.text;
     else if (found?.kind === "thinking") reasoning += found.block.thinking;
     else if (found?.kind === "tool_use") {
       const { id, name, input } = found.block;
@@ -49,6 +59,8 @@ export function parseMessage(
       });
     }
   }
+  // In JSON mode the JSON is the content; any text the model wrote before its call is preamble.
+  if (jsonText !== null) text = jsonText;
   const message: CompletionMessage = {
     role: "assistant",
     content: text === "" && toolCalls.length > 0 ? null : text,
@@ -68,11 +80,17 @@ export function parseMessage(
         index: 0,
         message,
         logprobs: null,
-        finish_reason:
-          mapStopReason(upstream.stop_reason) ?? (toolCalls.length > 0 ? "tool_calls" : "stop"),
+        finish_reason: finishReasonOf(upstream.stop_reason, toolCalls.length > 0),
       },
     ],
   };
   if (usage) response.usage = toWireUsage(usage);
   return { response, usage };
+}
+
+/** A forced JSON call stops with `tool_use`; without client tool calls the answer is complete. */
+function finishReasonOf(stopReason: string | null | undefined, toolCalls: boolean): FinishReason {
+  const mapped = mapStopReason(stopReason);
+  if (mapped === "tool_calls" && !toolCalls) return "stop";
+  return mapped ?? (toolCalls ? "tool_calls" : "stop");
 }

@@ -19,6 +19,7 @@ import { snippet } from "../http.ts";
 import { StreamUsage } from "../stream-usage.ts";
 import type { CallOptions, ProviderTarget, Usage } from "../types.ts";
 import { errorFromStreamError } from "./errors.ts";
+import { jsonToolName } from "./json-output.ts";
 import { AnthropicStreamTranslator } from "./translate-stream.ts";
 import { type AnthropicStreamEvent, KNOWN_EVENT_TYPES, streamEventSchema } from "./wire.ts";
 
@@ -66,7 +67,7 @@ async function* readChunks(
   usage: StreamUsage,
   state: { cancelled: boolean },
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-  const translator = new AnthropicStreamTranslator(context.defaults);
+  const translator = new AnthropicStreamTranslator(context.defaults, jsonToolName(context.request));
   const { target } = context;
   try {
     let finished = false;

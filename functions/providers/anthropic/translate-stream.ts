@@ -30,8 +30,14 @@ export class AnthropicStreamTranslator {
   private reportedUsage = false;
   /** Content block index → tool call index, for the blocks that are tool calls. */
   private readonly toolCallOfBlock = new Map<number, number>();
+  /** Content blocks that are calls of the forced JSON tool: their input is the content. */
+  private readonly jsonBlocks = new Set<number>();
 
-  constructor(defaults: StreamIdentity) {
+  /** `jsonTool`: the forced JSON tool of a `response_format` request (./json-output.ts). */
+  constructor(
+    defaults: StreamIdentity,
+    private readonly jsonTool: string | null = null,
+  ) {
     this.identity = { ...defaults };
   }
 
@@ -60,7 +66,9 @@ export class AnthropicStreamTranslator {
         return this.blockDelta(event.index, event.delta);
       case "message_delta": {
         this.report(event.usage);
-        const finish = mapStopReason(event.delta.stop_reason);
+        let finish = mapStopReason(event.delta.stop_reason);
+        // The forced JSON call alone stops with tool_use; for the client the answer is done.
+        if (finish === "tool_calls" && this.toolCallOfBlock.size === 0) finish = "stop";
         return finish ? this.emit({}, finish) : { kind: "chunks", chunks: [] };
       }
       case "message_stop":
@@ -78,6 +86,14 @@ export class AnthropicStreamTranslator {
     block: Extract<AnthropicStreamEvent, { type: "content_block_start" }>["content_block"],
   ): StreamStep {
     const found = classifyBlock(block);
+    if (found?.kind === "tool_use" && found.block.name === this.jsonTool) {
+      this.jsonBlocks.add(index);
+      const { input } = found.block;
+      const whole = typeof input === "object" && input !== null && Object.keys(input).length > 0;
+      return whole ? this.emit({ content: JSON.stringify(input) }) : { kind: "chunks", chunks: [] };
+    }
+    // JSON mode answers with the tool call only; text around it is not the JSON.
+    if (this.jsonTool !== null && found?.kind === "text") return { kind: "chunks", chunks: [] };
     if (found?.kind === "text" && found.block.text !== "") {
       return this.emit({ content: found.block.text });
     }
@@ -111,6 +127,12 @@ export class AnthropicStreamTranslator {
     index: number,
     delta: Extract<AnthropicStreamEvent, { type: "content_block_delta" }>["delta"],
   ): StreamStep {
+    if (delta.type === "input_json_delta" && this.jsonBlocks.has(index)) {
+      const piece = typeof delta.partial_json === "string" ? delta.partial_json : "";
+      return piece === "" ? { kind: "chunks", chunks: [] } : this.emit({ content: piece });
+    }
+    if (this.jsonTool !== null && delta.type === "text_delta")
+      return { kind: "chunks", chunks: [] };
     if (delta.type === "text_delta" && typeof delta.text === "string" && delta.text !== "") {
       return this.emit({ content: delta.text });
     }

@@ -416,18 +416,22 @@ describe("POST /v1/messages errors in Anthropic's shape", () => {
   });
 });
 
-describe("endpoints not served yet", () => {
-  it("answers POST /v1/responses with a clear 501 in OpenAI's shape", async () => {
+describe("POST /v1/responses", () => {
+  it("answers mock/echo as a response and records the call under its endpoint", async () => {
     const response = await gateway.call(
       "/v1/responses",
       { model: "mock/echo", input: "hi" },
       key.secret,
     );
-    expect(response.status).toBe(501);
-    expect(response.headers.get("x-request-id")).toBeTruthy();
-    expect((await response.json()).error).toMatchObject({
-      code: "not_implemented",
-      message: expect.stringContaining("/v1/responses"),
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ object: "response", status: "completed" });
+    const record = await usageRecordOf(response.headers.get("x-request-id"));
+    expect(record).toMatchObject({
+      endpoint: "/v1/responses",
+      status: 200,
+      inputTokens: body.usage.input_tokens,
+      outputTokens: body.usage.output_tokens,
     });
   });
 });
