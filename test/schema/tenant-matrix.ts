@@ -75,7 +75,10 @@ export function callsOf(
   const root = operation === "query" ? schema.getQueryType() : schema.getMutationType();
   if (!root) return [];
   return Object.values(root.getFields())
-    .filter((field) => field.args.length > 0 && !NODE_FIELDS.has(field.name))
+    .filter(
+      (field) =>
+        (operation === "mutation" || field.args.length > 0) && !NODE_FIELDS.has(field.name),
+    )
     .map((field) => generatedCall(operation, field, fixtures));
 }
 
@@ -148,7 +151,7 @@ export function connectionsQueryOf(
   const lists = Object.values(type.getFields())
     .filter((field) => getNamedType(field.type).name.endsWith("Connection"))
     .filter((field) => !except.includes(field.name))
-    .map((field) => `${field.name}(first: 100)${selectionOf(getNamedType(field.type))}`);
+    .map((field) => `${field.name}(first: 10)${selectionOf(getNamedType(field.type))}`);
   return `query ($id: ID!) { node(id: $id) { ... on ${typename} { ${lists.join(" ")} } } }`;
 }
 
