@@ -28,6 +28,16 @@ export interface Config {
   redisUrl: string | undefined;
   masterKey: string | undefined;
   encryptionKey: string | undefined;
+  /**
+   * ENCRYPTION_KEY_PREVIOUS: older encryption keys (comma-separated), so provider credentials
+   * sealed before a rotation still open until resealed (mutation resealSecrets).
+   */
+  previousEncryptionKeys: string[];
+  /**
+   * SWITCHYARD_HASH_KEY: the secret the keyed hashes of virtual keys, admin tokens and grant
+   * tokens derive from. Absent: derived from ENCRYPTION_KEY, as before it existed.
+   */
+  hashKey: string | undefined;
   /** Ed25519 private key (PKCS#8, PEM or base64 DER) that signs audit checkpoints. */
   auditSigningKey: string | undefined;
   allowPrivateUpstreams: boolean;
@@ -141,6 +151,8 @@ const envSchema = z.object({
   REDIS_URL: optionalString,
   MASTER_KEY: optionalString,
   ENCRYPTION_KEY: optionalString,
+  ENCRYPTION_KEY_PREVIOUS: optionalString,
+  SWITCHYARD_HASH_KEY: optionalString,
   SWITCHYARD_AUDIT_SIGNING_KEY: optionalString,
   SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS: z.enum(["true", "false"]).optional(),
   SWITCHYARD_GRAPHQL_INTROSPECTION: z.enum(["true", "false"]).optional(),
@@ -175,6 +187,22 @@ export function loadConfig(env: Env): Config {
     // Anywhere: the keyring cannot derive its keys from less, so say so now, not as a crash.
     throw new ConfigError(`ENCRYPTION_KEY must be at least ${MIN_SECRET_LENGTH} characters`);
   }
+  const previousEncryptionKeys = (e.ENCRYPTION_KEY_PREVIOUS ?? "")
+    .split(",")
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  for (const [variable, value] of [
+    ...previousEncryptionKeys.map((key) => ["ENCRYPTION_KEY_PREVIOUS", key] as const),
+    ["SWITCHYARD_HASH_KEY", e.SWITCHYARD_HASH_KEY] as const,
+  ]) {
+    if (value !== undefined && Array.from(value).length < MIN_SECRET_LENGTH) {
+      throw new ConfigError(`${variable} must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+  }
+  if (production && e.SWITCHYARD_HASH_KEY) {
+    const weakness = secretWeakness(e.SWITCHYARD_HASH_KEY);
+    if (weakness) throw new ConfigError(`SWITCHYARD_HASH_KEY ${weakness}: ${SECRET_ADVICE}.`);
+  }
   if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
     throw new ConfigError("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN go together");
   }
@@ -195,6 +223,8 @@ export function loadConfig(env: Env): Config {
     redisUrl: e.REDIS_URL,
     masterKey: e.MASTER_KEY,
     encryptionKey: e.ENCRYPTION_KEY,
+    previousEncryptionKeys,
+    hashKey: e.SWITCHYARD_HASH_KEY,
     auditSigningKey: e.SWITCHYARD_AUDIT_SIGNING_KEY,
     // Outside production a laptop's Ollama or a fake upstream on 127.0.0.1 must be reachable.
     allowPrivateUpstreams: e.SWITCHYARD_ALLOW_PRIVATE_UPSTREAMS

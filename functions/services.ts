@@ -133,8 +133,14 @@ export async function startServices(config: Config, options: StartOptions = {}):
     dataDir: config.dataDir,
     masterKey: config.masterKey,
     encryptionKey: config.encryptionKey,
+    hashKey: config.hashKey,
+    previousEncryptionKeys: config.previousEncryptionKeys,
+    production: config.production,
   });
-  const keyring = await createKeyring(secrets.encryptionKey);
+  const keyring = await createKeyring(secrets.encryptionKey, {
+    previousKeys: config.previousEncryptionKeys,
+    hashKey: secrets.hashKey,
+  });
 
   const sql =
     options.sql ??

@@ -29,7 +29,8 @@ export function createAdminAuthenticator(services: Services): AdminAuthenticator
     if (constantTimeEqual(hash, services.masterKeyHash)) return { kind: "master" };
     if (!isWellFormedToken(secret, TOKEN_KINDS.adminToken)) return null;
 
-    const now = new Date();
+    // The injected clock (services.clock), as every stage reads time: tests move it, not Date.
+    const now = new Date(services.clock());
     const [token] = await services.sql.db
       .select({
         id: adminTokens.id,

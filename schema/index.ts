@@ -17,5 +17,6 @@ import "./types/agent.ts";
 import "./types/delegation-grant.ts";
 import "./types/audit-checkpoint.ts";
 import "./types/audit-event.ts";
+import "./types/keyring.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -9,8 +9,13 @@
  * `v2.<key id>` is bound in as GCM additional data, so a ciphertext cannot be relabelled. To
  * rotate ENCRYPTION_KEY, start with the new key and the old one among `previousKeys`: rows sealed
  * under either open, new rows are sealed under the new key, and `needsReseal` finds the old ones.
- * (`v1.<iv>.<sealed>`, written before key ids, opens under any key of the ring.) Secret hashes
- * are not rotated this way: the pepper is derived from the current key only.
+ * (`v1.<iv>.<sealed>`, written before key ids, opens under any key of the ring.)
+ *
+ * Secret hashes cannot be rotated (the secrets are not stored), so the pepper must outlive any
+ * ENCRYPTION_KEY: it is derived from `hashKey` (SWITCHYARD_HASH_KEY) when given, else from
+ * ENCRYPTION_KEY. Both derive the same way (HKDF info "secret-hash/v1"), so setting
+ * SWITCHYARD_HASH_KEY to the value ENCRYPTION_KEY had keeps every stored hash valid while
+ * ENCRYPTION_KEY changes.
  */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -48,7 +53,7 @@ const hkdf = (info: string) => ({
 
 async function rootKeyOf(encryptionKey: string): Promise<CryptoKey> {
   if (encryptionKey.length < 32) {
-    throw new Error("ENCRYPTION_KEY must be at least 32 characters");
+    throw new Error("ENCRYPTION_KEY (and every key of the ring) must be at least 32 characters");
   }
   return crypto.subtle.importKey("raw", encoder.encode(encryptionKey), "HKDF", false, [
     "deriveKey",
@@ -70,9 +75,10 @@ async function dataKeyOf(root: CryptoKey): Promise<DataKey> {
 
 export async function createKeyring(
   encryptionKey: string,
-  options: { previousKeys?: readonly string[] } = {},
+  options: { previousKeys?: readonly string[]; hashKey?: string | undefined } = {},
 ): Promise<Keyring> {
   const root = await rootKeyOf(encryptionKey);
+  const hashRoot = options.hashKey ? await rootKeyOf(options.hashKey) : root;
   const current = await dataKeyOf(root);
   const ring = [current];
   for (const previous of options.previousKeys ?? []) {
@@ -80,7 +86,7 @@ export async function createKeyring(
   }
   const pepper = await crypto.subtle.deriveKey(
     hkdf("secret-hash/v1"),
-    root,
+    hashRoot,
     { name: "HMAC", hash: "SHA-256", length: 256 },
     false,
     ["sign"],

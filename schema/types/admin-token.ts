@@ -5,6 +5,7 @@ import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
@@ -38,12 +39,23 @@ export const AdminToken = builder.node(builder.objectRef<AdminTokenRow>("AdminTo
 });
 
 builder.objectField(Org, "adminTokens", (t) =>
-  t.field({
-    type: [AdminToken],
-    authScopes: (org) => ({ orgOwner: org.id }),
-    resolve: (org, _args, context) =>
-      context.services.sql.db.select().from(adminTokens).where(eq(adminTokens.orgId, org.id)),
-  }),
+  t.connection(
+    {
+      type: AdminToken,
+      description: "The org's admin tokens by name, a page at a time (at most 100). OWNER only.",
+      authScopes: (org) => ({ orgOwner: org.id }),
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          adminTokens,
+          eq(adminTokens.orgId, org.id),
+          byTextThenUuid(adminTokens.name, adminTokens.id, (token: AdminTokenRow) => token.name),
+        ),
+    },
+    { name: "AdminTokenConnection" },
+    { name: "AdminTokenEdge" },
+  ),
 );
 
 const CreateAdminTokenPayload = builder.simpleObject("CreateAdminTokenPayload", {
@@ -75,8 +87,8 @@ builder.mutationField("createAdminToken", (t) =>
       }),
     },
     resolve: async (_root, { input }, context) => {
-      // Admin tokens keep time by the wall clock, as authenticate.ts checks their expiry.
-      const now = Date.now();
+      // Admin tokens keep time by the injected clock, as authenticate.ts checks their expiry.
+      const now = context.services.clock();
       if (input.expiresAt && input.expiresAt.getTime() <= now) {
         throw badInput("input.expiresAt: must be in the future");
       }
@@ -143,7 +155,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const token = await tokenToManage(context, input.id.id);
       if (token.revokedAt) throw badInput("a revoked token cannot be rotated");
-      if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) {
+      if (token.expiresAt && token.expiresAt.getTime() <= context.services.clock()) {
         throw badInput("an expired token cannot be rotated; create a new one");
       }
       const minted = mintToken(TOKEN_KINDS.adminToken);
@@ -187,7 +199,7 @@ builder.mutationFields((t) => ({
         write: async (tx) => {
           const [revoked] = await tx
             .update(adminTokens)
-            .set({ revokedAt: token.revokedAt ?? new Date() })
+            .set({ revokedAt: token.revokedAt ?? new Date(context.services.clock()) })
             .where(eq(adminTokens.id, token.id))
             .returning();
           return {

@@ -3,8 +3,8 @@
  * is a principal with its own virtual keys (`createVirtualKey(agentId:)`), budgets and rate limits
  * (scope AGENT), and the party of delegation grants (delegation-grant.ts).
  */
-import { encodeGlobalID, resolveArrayConnection } from "@pothos/plugin-relay";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { agents, virtualKeys } from "../../db/schema/index.ts";
 import { appendAuditEvent } from "../../functions/audit/append-audit-event.ts";
@@ -12,6 +12,7 @@ import { revokeGrantsOfAgent } from "../../functions/delegation/revoke-grants.ts
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite, withoutSecrets } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
@@ -73,14 +74,15 @@ export function auditRequestOf(context: GraphQLContext) {
 builder.objectField(Org, "agents", (t) =>
   t.connection({
     type: Agent,
-    resolve: async (org, args, context) => {
-      const rows = await context.services.sql.db
-        .select()
-        .from(agents)
-        .where(eq(agents.orgId, org.id))
-        .orderBy(desc(agents.createdAt));
-      return resolveArrayConnection({ args }, rows);
-    },
+    description: "The org's agents by name, a page at a time (at most 100).",
+    resolve: (org, args, context) =>
+      tableConnection(
+        context,
+        args,
+        agents,
+        eq(agents.orgId, org.id),
+        byTextThenUuid(agents.name, agents.id, (agent: AgentRow) => agent.name),
+      ),
   }),
 );
 

@@ -11,6 +11,7 @@ import { spendInWindow } from "../../functions/limits/window-from-usage.ts";
 import { loadInOrg, loadManyInOrg, tenantFilter } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { groupedBy, loaderFor } from "../loaders.ts";
@@ -93,24 +94,29 @@ const loadBudget = (context: GraphQLContext, id: string) =>
 const ADMIN_SCOPES: BudgetScope[] = [...LIMIT_SCOPES];
 
 builder.objectField(Org, "budgets", (t) =>
-  t.field({
-    type: [Budget],
-    description: "Every budget in the org (on the org, its teams, keys and agents).",
-    args: {
-      scope: t.arg({ type: LimitScope, description: "Only budgets on this kind of object." }),
-    },
-    resolve: (org, args, context) =>
-      context.services.sql.db
-        .select()
-        .from(budgets)
-        .where(
+  t.connection(
+    {
+      type: Budget,
+      description:
+        "Every budget in the org (on the org, its teams, keys and agents), a page at a time (at most 100).",
+      args: {
+        scope: t.arg({ type: LimitScope, description: "Only budgets on this kind of object." }),
+      },
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          budgets,
           and(
             eq(budgets.orgId, org.id),
             inArray(budgets.scope, args.scope ? [args.scope] : ADMIN_SCOPES),
           ),
-        )
-        .orderBy(asc(budgets.createdAt)),
-  }),
+          byUuid<BudgetRow>(budgets.id),
+        ),
+    },
+    { name: "BudgetConnection" },
+    { name: "BudgetEdge" },
+  ),
 );
 
 for (const [type, scope] of [
@@ -120,7 +126,8 @@ for (const [type, scope] of [
   builder.objectField(type, "budgets", (t) =>
     t.field({
       type: [Budget],
-      description: "The budgets set on this object.",
+      // A plain list: at most one budget per window (unique scope, scope id, window), so five.
+      description: "The budgets set on this object (at most one per window).",
       // One query for every object of the page (schema/loaders.ts), within the viewer's org.
       resolve: (parent, _args, context) =>
         loaderFor(context, `budgets:${scope}`, async (ids: readonly string[]) => {

@@ -27,6 +27,7 @@ import { spendInWindow } from "../../functions/limits/window-from-usage.ts";
 import { mintToken, TOKEN_KINDS } from "../../functions/security/token-format.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { builder } from "../builder.ts";
+import { byUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { adminError, notFound } from "../errors.ts";
 import { Agent, type AgentRow, auditRequestOf, loadAgent } from "./agent.ts";
@@ -305,23 +306,31 @@ builder.queryField("delegationChain", (t) =>
 );
 
 /** Grants the agent has lent and received, newest first. */
-builder.objectField(Agent, "grantsGiven", (t) =>
-  t.field({
-    type: [DelegationGrant],
-    resolve: (agent, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(delegationGrants)
-        .where(eq(delegationGrants.fromAgentId, agent.id)),
-  }),
+/** One connection type for both lists of an agent's grants. */
+const DelegationGrantConnection = builder.connectionObject(
+  { type: DelegationGrant, name: "DelegationGrantConnection" },
+  { name: "DelegationGrantEdge" },
 );
-builder.objectField(Agent, "grantsReceived", (t) =>
-  t.field({
-    type: [DelegationGrant],
-    resolve: (agent, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(delegationGrants)
-        .where(eq(delegationGrants.toAgentId, agent.id)),
-  }),
-);
+
+for (const [field, column, description] of [
+  ["grantsGiven", delegationGrants.fromAgentId, "Grants this agent gave"],
+  ["grantsReceived", delegationGrants.toAgentId, "Grants this agent holds"],
+] as const) {
+  builder.objectField(Agent, field, (t) =>
+    t.connection(
+      {
+        type: DelegationGrant,
+        description: `${description}, a page at a time (at most 100).`,
+        resolve: (agent, args, context) =>
+          tableConnection(
+            context,
+            args,
+            delegationGrants,
+            and(eq(column, agent.id), eq(delegationGrants.orgId, agent.orgId)),
+            byUuid<GrantRow>(delegationGrants.id),
+          ),
+      },
+      DelegationGrantConnection,
+    ),
+  );
+}

@@ -7,7 +7,7 @@
  * org's next call under the new policy while warm calls read the policy with no SQL.
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import {
   GUARDRAIL_ACTIONS,
@@ -19,6 +19,7 @@ import { DETECTOR_IDS } from "../../functions/guardrails/detectors/types.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byUuid, type PageArgs, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, notFound } from "../errors.ts";
 import "./guardrail-event.ts";
@@ -89,34 +90,48 @@ export const GuardrailPolicy = builder.node(
 const loadPolicy = (context: GraphQLContext, id: string) =>
   loadInOrg<GuardrailPolicyRow>(context, POLICIES, id);
 
+/** One connection type for both lists of policies (the root query and the org's field). */
+const GuardrailPolicyConnection = builder.connectionObject(
+  { type: GuardrailPolicy, name: "GuardrailPolicyConnection" },
+  { name: "GuardrailPolicyEdge" },
+);
+
+const policiesOf = (context: GraphQLContext, orgId: string, args: PageArgs) =>
+  tableConnection(
+    context,
+    args,
+    guardrailPolicies,
+    eq(guardrailPolicies.orgId, orgId),
+    byUuid<GuardrailPolicyRow>(guardrailPolicies.id),
+  );
+
 builder.queryField("guardrailPolicies", (t) =>
-  t.field({
-    type: [GuardrailPolicy],
-    description: "Every guardrail policy of the org (on the org, its teams, keys and agents).",
-    authScopes: (_root, { orgId }) => ({ orgReader: orgId.id }),
-    args: { orgId: t.arg.globalID({ required: true, for: Org }) },
-    resolve: (_root, { orgId }, context) => {
-      // Only the master key gets here with any org id: a malformed one names no org.
-      if (!uuid.safeParse(orgId.id).success) throw notFound("org");
-      return context.services.sql.db
-        .select()
-        .from(guardrailPolicies)
-        .where(eq(guardrailPolicies.orgId, orgId.id))
-        .orderBy(asc(guardrailPolicies.createdAt));
+  t.connection(
+    {
+      type: GuardrailPolicy,
+      description:
+        "Every guardrail policy of the org (on the org, its teams, keys and agents), a page at a time (at most 100).",
+      authScopes: (_root, { orgId }) => ({ orgReader: orgId.id }),
+      args: { orgId: t.arg.globalID({ required: true, for: Org }) },
+      resolve: (_root, args, context) => {
+        // Only the master key gets here with any org id: a malformed one names no org.
+        if (!uuid.safeParse(args.orgId.id).success) throw notFound("org");
+        return policiesOf(context, args.orgId.id, args);
+      },
     },
-  }),
+    GuardrailPolicyConnection,
+  ),
 );
 
 builder.objectField(Org, "guardrailPolicies", (t) =>
-  t.field({
-    type: [GuardrailPolicy],
-    resolve: (org, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(guardrailPolicies)
-        .where(eq(guardrailPolicies.orgId, org.id))
-        .orderBy(asc(guardrailPolicies.createdAt)),
-  }),
+  t.connection(
+    {
+      type: GuardrailPolicy,
+      description: "The org's guardrail policies, a page at a time (at most 100).",
+      resolve: (org, args, context) => policiesOf(context, org.id, args),
+    },
+    GuardrailPolicyConnection,
+  ),
 );
 
 builder.mutationFields((t) => ({

@@ -5,13 +5,14 @@
  * (limits-config.ts), so every instance prices the org's next call with it.
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { modelPrices } from "../../db/schema/index.ts";
 import { nanoUsdToUsd, parseNanoUsd } from "../../functions/pricing/usd.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
 
@@ -61,16 +62,23 @@ function nullableUsd(nanoUsd: number | null): number | null {
 const MODEL_PRICES = { table: modelPrices, id: modelPrices.id, orgId: modelPrices.orgId };
 
 builder.objectField(Org, "modelPrices", (t) =>
-  t.field({
-    type: [ModelPrice],
-    description: "This org's own model prices (setModelPrice), by model name.",
-    resolve: (org, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(modelPrices)
-        .where(eq(modelPrices.orgId, org.id))
-        .orderBy(asc(modelPrices.model)),
-  }),
+  t.connection(
+    {
+      type: ModelPrice,
+      description:
+        "This org's own model prices (setModelPrice) by model name, a page at a time (at most 100).",
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          modelPrices,
+          eq(modelPrices.orgId, org.id),
+          byTextThenUuid(modelPrices.model, modelPrices.id, (price: ModelPriceRow) => price.model),
+        ),
+    },
+    { name: "ModelPriceConnection" },
+    { name: "ModelPriceEdge" },
+  ),
 );
 
 /**

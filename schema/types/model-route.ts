@@ -25,6 +25,7 @@ import {
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
@@ -134,16 +135,23 @@ export const ModelRoute = builder.node(builder.objectRef<ModelRouteRow>("ModelRo
 const MODEL_ROUTES = { table: modelRoutes, id: modelRoutes.id, orgId: modelRoutes.orgId };
 
 builder.objectField(Org, "modelRoutes", (t) =>
-  t.field({
-    type: [ModelRoute],
-    description: "This org's own routes (global routes are not listed here).",
-    resolve: (org, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(modelRoutes)
-        .where(eq(modelRoutes.orgId, org.id))
-        .orderBy(asc(modelRoutes.alias)),
-  }),
+  t.connection(
+    {
+      type: ModelRoute,
+      description:
+        "This org's own routes by alias, a page at a time (at most 100). Global routes are not listed here.",
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          modelRoutes,
+          eq(modelRoutes.orgId, org.id),
+          byTextThenUuid(modelRoutes.alias, modelRoutes.id, (route: ModelRouteRow) => route.alias),
+        ),
+    },
+    { name: "ModelRouteConnection" },
+    { name: "ModelRouteEdge" },
+  ),
 );
 
 const DeploymentInput = builder.inputType("DeploymentInput", {

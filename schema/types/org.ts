@@ -3,12 +3,13 @@
  * takes every team, key, token, provider and limit of the org with it; the audit trail stays).
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { orgs } from "../../db/schema/index.ts";
 import { loadInOrg, loadManyInOrg, tenantFilter } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import { notFound } from "../errors.ts";
 
 export type OrgRow = typeof orgs.$inferSelect;
@@ -29,17 +30,24 @@ export const Org = builder.node(builder.objectRef<OrgRow>("Org"), {
 });
 
 builder.queryFields((t) => ({
-  orgs: t.field({
-    type: [Org],
-    authScopes: { authenticated: true },
-    description: "Every org for the master key; the token's own org otherwise.",
-    resolve: (_root, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(orgs)
-        .where(tenantFilter(context, orgs.id))
-        .orderBy(asc(orgs.createdAt)),
-  }),
+  orgs: t.connection(
+    {
+      type: Org,
+      authScopes: { authenticated: true },
+      description:
+        "Every org for the master key, the token's own org otherwise; by name, a page at a time (at most 100).",
+      resolve: (_root, args, context) =>
+        tableConnection(
+          context,
+          args,
+          orgs,
+          tenantFilter(context, orgs.id),
+          byTextThenUuid(orgs.name, orgs.id, (org: OrgRow) => org.name),
+        ),
+    },
+    { name: "OrgConnection" },
+    { name: "OrgEdge" },
+  ),
   org: t.field({
     type: Org,
     // Another org's id reads as absent (NOT_FOUND), as through node(id:).

@@ -1,5 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { providers } from "../../db/schema/index.ts";
 import { isProviderKindSupported, requiresBaseUrl } from "../../functions/providers/index.ts";
@@ -14,6 +14,7 @@ import { checkUpstreamUrl } from "../../functions/security/upstream-url.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, conflict, explainDeleteError, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
@@ -53,16 +54,23 @@ export const Provider = builder.node(builder.objectRef<ProviderRow>("Provider"),
 const PROVIDERS = { table: providers, id: providers.id, orgId: providers.orgId };
 
 builder.objectField(Org, "providers", (t) =>
-  t.field({
-    type: [Provider],
-    description: "This org's providers (global providers are listed by the `providers` query).",
-    resolve: (org, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(providers)
-        .where(eq(providers.orgId, org.id))
-        .orderBy(asc(providers.name)),
-  }),
+  t.connection(
+    {
+      type: Provider,
+      description:
+        "This org's providers by name, a page at a time (at most 100). Global providers are not listed here.",
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          providers,
+          eq(providers.orgId, org.id),
+          byTextThenUuid(providers.name, providers.id, (provider: ProviderRow) => provider.name),
+        ),
+    },
+    { name: "ProviderConnection" },
+    { name: "ProviderEdge" },
+  ),
 );
 
 const providerName = z

@@ -5,12 +5,13 @@
  * Every change announces itself (limits-config.ts), so every instance sees it on its next call.
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { type BudgetScope, rateLimits } from "../../db/schema/index.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badInput, notFound } from "../errors.ts";
 import {
@@ -62,25 +63,35 @@ const loadRateLimit = (context: GraphQLContext, id: string) =>
 /** The rules the admin API shows: those on an org, team, key or agent (grants have their own). */
 const ADMIN_SCOPES: BudgetScope[] = [...LIMIT_SCOPES];
 
+/** One connection type for every list of rate limits (on the org and on each object). */
+const RateLimitConnection = builder.connectionObject(
+  { type: RateLimit, name: "RateLimitConnection" },
+  { name: "RateLimitEdge" },
+);
+
 builder.objectField(Org, "rateLimits", (t) =>
-  t.field({
-    type: [RateLimit],
-    description: "Every rate limit in the org (on the org, its teams, keys and agents).",
-    args: {
-      scope: t.arg({ type: LimitScope, description: "Only limits on this kind of object." }),
-    },
-    resolve: (org, args, context) =>
-      context.services.sql.db
-        .select()
-        .from(rateLimits)
-        .where(
+  t.connection(
+    {
+      type: RateLimit,
+      description:
+        "Every rate limit in the org (on the org, its teams, keys and agents), a page at a time (at most 100).",
+      args: {
+        scope: t.arg({ type: LimitScope, description: "Only limits on this kind of object." }),
+      },
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          rateLimits,
           and(
             eq(rateLimits.orgId, org.id),
             inArray(rateLimits.scope, args.scope ? [args.scope] : ADMIN_SCOPES),
           ),
-        )
-        .orderBy(asc(rateLimits.createdAt)),
-  }),
+          byUuid<RateLimitRow>(rateLimits.id),
+        ),
+    },
+    RateLimitConnection,
+  ),
 );
 
 for (const [type, scope] of [
@@ -88,22 +99,26 @@ for (const [type, scope] of [
   [VirtualKey, "KEY"],
 ] as const) {
   builder.objectField(type, "rateLimits", (t) =>
-    t.field({
-      type: [RateLimit],
-      description: "The rate limits set on this object (a key's own rpm/tpm are its fields).",
-      resolve: (parent, _args, context) =>
-        context.services.sql.db
-          .select()
-          .from(rateLimits)
-          .where(
+    t.connection(
+      {
+        type: RateLimit,
+        description:
+          "The rate limits set on this object, a page at a time (a key's own rpm/tpm are its fields).",
+        resolve: (parent, args, context) =>
+          tableConnection(
+            context,
+            args,
+            rateLimits,
             and(
               eq(rateLimits.orgId, parent.orgId),
               eq(rateLimits.scope, scope),
               eq(rateLimits.scopeId, parent.id),
             ),
-          )
-          .orderBy(asc(rateLimits.createdAt)),
-    }),
+            byUuid<RateLimitRow>(rateLimits.id),
+          ),
+      },
+      RateLimitConnection,
+    ),
   );
 }
 

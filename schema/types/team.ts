@@ -10,6 +10,7 @@ import { budgets, rateLimits, teams } from "../../db/schema/index.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { explainDeleteError, explainWriteError, notFound } from "../errors.ts";
 import { loaderFor } from "../loaders.ts";
@@ -41,11 +42,22 @@ export const loadTeamBatched = (context: GraphQLContext, id: string) =>
   ).load(id);
 
 builder.objectField(Org, "teams", (t) =>
-  t.field({
-    type: [Team],
-    resolve: (org, _args, context) =>
-      context.services.sql.db.select().from(teams).where(eq(teams.orgId, org.id)),
-  }),
+  t.connection(
+    {
+      type: Team,
+      description: "The org's teams by name, a page at a time (at most 100).",
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          teams,
+          eq(teams.orgId, org.id),
+          byTextThenUuid(teams.name, teams.id, (team: TeamRow) => team.name),
+        ),
+    },
+    { name: "TeamConnection" },
+    { name: "TeamEdge" },
+  ),
 );
 
 const TeamPayload = (name: string) =>

@@ -1,4 +1,4 @@
-import { asc, count, eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { z } from "zod";
 import { webhooks } from "../../db/schema/index.ts";
 import { WEBHOOK_EVENT_TYPES } from "../../functions/alerts/webhook-events.ts";
@@ -7,6 +7,7 @@ import { checkWebhookUrl } from "../../functions/alerts/webhook-url.ts";
 import { loadInOrg, loadManyInOrg } from "../access.ts";
 import { auditedWrite } from "../audited-write.ts";
 import { builder } from "../builder.ts";
+import { byTextThenUuid, tableConnection } from "../connections.ts";
 import { badInput, explainWriteError, notFound } from "../errors.ts";
 import { Org } from "./org.ts";
 
@@ -32,15 +33,22 @@ export const Webhook = builder.node(builder.objectRef<WebhookRow>("Webhook"), {
 const WEBHOOKS = { table: webhooks, id: webhooks.id, orgId: webhooks.orgId };
 
 builder.objectField(Org, "webhooks", (t) =>
-  t.field({
-    type: [Webhook],
-    resolve: (org, _args, context) =>
-      context.services.sql.db
-        .select()
-        .from(webhooks)
-        .where(eq(webhooks.orgId, org.id))
-        .orderBy(asc(webhooks.createdAt)),
-  }),
+  t.connection(
+    {
+      type: Webhook,
+      description: "The org's webhooks by URL, a page at a time (at most 100).",
+      resolve: (org, args, context) =>
+        tableConnection(
+          context,
+          args,
+          webhooks,
+          eq(webhooks.orgId, org.id),
+          byTextThenUuid(webhooks.url, webhooks.id, (hook: WebhookRow) => hook.url),
+        ),
+    },
+    { name: "WebhookConnection" },
+    { name: "WebhookEdge" },
+  ),
 );
 
 const CreateWebhookPayload = builder.simpleObject("CreateWebhookPayload", {

@@ -217,10 +217,9 @@ describe("budget alerts", () => {
   it("does not retry a receiver that answers 400, and audits the failed delivery", async () => {
     const { orgId, secret: key } = await orgWithBudget();
     await createWebhook(orgId);
-    const { org } = await gateway.admin<{ org: { webhooks: Array<{ id: string }> } }>(
-      `query ($id: ID!) { org(id: $id) { webhooks { id } } }`,
-      { id: orgId },
-    );
+    const { org } = await gateway.admin<{
+      org: { webhooks: { edges: Array<{ node: { id: string } }> } };
+    }>(`query ($id: ID!) { org(id: $id) { webhooks { edges { node { id } } } } }`, { id: orgId });
     receiver.answer(400);
 
     await spend(key);
@@ -235,7 +234,7 @@ describe("budget alerts", () => {
     expect(trail[1]).toMatchObject({
       actorType: "system",
       targetType: "webhook",
-      targetId: rawId(org.webhooks[0]?.id ?? ""),
+      targetId: rawId(org.webhooks.edges[0]?.node.id ?? ""),
     });
     expect(trail[1]?.data).toMatchObject({
       eventId: trail[0]?.id,
@@ -263,13 +262,12 @@ describe("budget alerts", () => {
   it("sends nothing to a deleted webhook", async () => {
     const { orgId, secret: key } = await orgWithBudget();
     await createWebhook(orgId);
-    const { org } = await gateway.admin<{ org: { webhooks: Array<{ id: string }> } }>(
-      `query ($id: ID!) { org(id: $id) { webhooks { id } } }`,
-      { id: orgId },
-    );
+    const { org } = await gateway.admin<{
+      org: { webhooks: { edges: Array<{ node: { id: string } }> } };
+    }>(`query ($id: ID!) { org(id: $id) { webhooks { edges { node { id } } } } }`, { id: orgId });
     await gateway.admin(
       `mutation ($id: ID!) { deleteWebhook(input: { id: $id }) { webhook { id } } }`,
-      { id: org.webhooks[0]?.id },
+      { id: org.webhooks.edges[0]?.node.id },
     );
 
     await spend(key);

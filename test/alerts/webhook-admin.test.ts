@@ -18,7 +18,7 @@ const CREATE = `mutation ($input: CreateWebhookInput!) {
   createWebhook(input: $input) { webhook { id url events } secret }
 }`;
 const DELETE = `mutation ($id: ID!) { deleteWebhook(input: { id: $id }) { webhook { id } } }`;
-const LIST = `query ($id: ID!) { org(id: $id) { webhooks { id url events createdAt disabledAt } } }`;
+const LIST = `query ($id: ID!) { org(id: $id) { webhooks { edges { node { id url events createdAt disabledAt } } } } }`;
 
 interface Created {
   createWebhook: { webhook: { id: string; url: string; events: string[] }; secret: string };
@@ -81,7 +81,7 @@ describe("createWebhook", () => {
     await gateway.admin<Created>(CREATE, { input: { orgId, url: "https://hooks.example.com/b" } });
 
     const result = await gateway.graphql(
-      `query ($id: ID!) { org(id: $id) { webhooks { secret } } }`,
+      `query ($id: ID!) { org(id: $id) { webhooks { edges { node { secret } } } } }`,
       { id: orgId },
     );
 
@@ -112,11 +112,9 @@ describe("who may manage an org's webhooks", () => {
     });
     const viewer = await tokenFor(orgId, "VIEWER");
 
-    const listed = await gateway.graphql<{ org: { webhooks: Array<{ id: string }> } }>(
-      LIST,
-      { id: orgId },
-      viewer,
-    );
+    const listed = await gateway.graphql<{
+      org: { webhooks: { edges: Array<{ node: { id: string } }> } };
+    }>(LIST, { id: orgId }, viewer);
     const created = await gateway.graphql(
       CREATE,
       { input: { orgId, url: "https://hooks.example.com/e" } },
@@ -124,7 +122,9 @@ describe("who may manage an org's webhooks", () => {
     );
     const deleted = await gateway.graphql(DELETE, { id: createWebhook.webhook.id }, viewer);
 
-    expect(listed.data?.org.webhooks.map((hook) => hook.id)).toEqual([createWebhook.webhook.id]);
+    expect(listed.data?.org.webhooks.edges.map((edge) => edge.node.id)).toEqual([
+      createWebhook.webhook.id,
+    ]);
     expect(codeOf(created)).toBe("FORBIDDEN");
     expect(codeOf(deleted)).toBe("FORBIDDEN");
   });
@@ -140,7 +140,7 @@ describe("who may manage an org's webhooks", () => {
     );
     const id = created.data?.createWebhook.webhook.id;
     const deleted = await gateway.graphql(DELETE, { id }, admin);
-    const listed = await gateway.graphql<{ org: { webhooks: unknown[] } }>(
+    const listed = await gateway.graphql<{ org: { webhooks: { edges: unknown[] } } }>(
       LIST,
       { id: orgId },
       admin,
@@ -148,7 +148,7 @@ describe("who may manage an org's webhooks", () => {
 
     expect(created.errors).toBeUndefined();
     expect(deleted.errors).toBeUndefined();
-    expect(listed.data?.org.webhooks).toEqual([]);
+    expect(listed.data?.org.webhooks.edges).toEqual([]);
   });
 
   it("does not let another org's OWNER create, list or delete them", async () => {
@@ -175,8 +175,10 @@ describe("who may manage an org's webhooks", () => {
     expect(codeOf(listed)).toBe("NOT_FOUND");
     expect(node.data?.node ?? null).toBeNull();
     expect(codeOf(deleted)).toBe("NOT_FOUND");
-    const still = await gateway.admin<{ org: { webhooks: unknown[] } }>(LIST, { id: victim });
-    expect(still.org.webhooks).toHaveLength(1);
+    const still = await gateway.admin<{ org: { webhooks: { edges: unknown[] } } }>(LIST, {
+      id: victim,
+    });
+    expect(still.org.webhooks.edges).toHaveLength(1);
   });
 });
 

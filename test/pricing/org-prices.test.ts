@@ -126,17 +126,21 @@ describe("setModelPrice", () => {
     });
     const listing = await gateway.admin<{
       org: {
-        modelPrices: Array<{
-          model: string;
-          inputUsdPerMillion: number;
-          cachedInputUsdPerMillion: number | null;
-        }>;
+        modelPrices: {
+          edges: Array<{
+            node: {
+              model: string;
+              inputUsdPerMillion: number;
+              cachedInputUsdPerMillion: number | null;
+            };
+          }>;
+        };
       };
     }>(
-      `query ($id: ID!) { org(id: $id) { modelPrices { model inputUsdPerMillion cachedInputUsdPerMillion } } }`,
+      `query ($id: ID!) { org(id: $id) { modelPrices { edges { node { model inputUsdPerMillion cachedInputUsdPerMillion } } } } }`,
       { id: key.orgId },
     );
-    expect(listing.org.modelPrices).toEqual([
+    expect(listing.org.modelPrices.edges.map((edge) => edge.node)).toEqual([
       { model: "mock/echo", inputUsdPerMillion: 7, cachedInputUsdPerMillion: 0.7 },
     ]);
 

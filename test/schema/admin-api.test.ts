@@ -35,12 +35,16 @@ const codesOf = (result: { errors?: Array<{ extensions?: { code?: string } }> })
 
 describe("authentication", () => {
   it("refuses a request without a token with UNAUTHENTICATED", async () => {
-    const result = await gateway.graphql(`{ orgs { id } }`, {}, "");
+    const result = await gateway.graphql(`{ orgs { edges { node { id } } } }`, {}, "");
     expect(codesOf(result)).toEqual(["UNAUTHENTICATED"]);
   });
 
   it("refuses a wrong token with UNAUTHENTICATED", async () => {
-    const result = await gateway.graphql(`{ orgs { id } }`, {}, "sya-not-a-real-token");
+    const result = await gateway.graphql(
+      `{ orgs { edges { node { id } } } }`,
+      {},
+      "sya-not-a-real-token",
+    );
     expect(codesOf(result)).toEqual(["UNAUTHENTICATED"]);
   });
 
@@ -196,12 +200,12 @@ describe("tenant isolation", () => {
     const theirs = await createOrg("theirs");
     const token = await createAdminToken(mine, "ADMIN");
 
-    const orgs = await gateway.graphql<{ orgs: Array<{ id: string }> }>(
-      `{ orgs { id } }`,
+    const orgs = await gateway.graphql<{ orgs: { edges: Array<{ node: { id: string } }> } }>(
+      `{ orgs { edges { node { id } } } }`,
       {},
       token,
     );
-    expect(orgs.data?.orgs.map((org) => org.id)).toEqual([mine]);
+    expect(orgs.data?.orgs.edges.map((edge) => edge.node.id)).toEqual([mine]);
 
     const byId = await gateway.graphql(
       `query ($id: ID!) { org(id: $id) { id name } }`,

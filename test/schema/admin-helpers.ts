@@ -51,3 +51,12 @@ export const codesOf = (result: GraphQLResult<unknown>) =>
 
 export const messagesOf = (result: GraphQLResult<unknown>) =>
   result.errors?.map((error) => error.message).join("\n") ?? "";
+
+/** A relay connection as the admin API answers one, and the nodes of its page. */
+export interface Connection<Node> {
+  edges: Array<{ node: Node; cursor?: string }>;
+  pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export const nodesOf = <Node>(connection: Connection<Node>): Node[] =>
+  connection.edges.map((edge) => edge.node);

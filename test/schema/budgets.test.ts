@@ -9,6 +9,7 @@ import { agents, budgets, usageRecords } from "../../db/schema/index.ts";
 import { formatNanoUsd, parseUsd } from "../../schema/types/usd.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 import {
+  type Connection,
   codesOf,
   createAdminToken,
   createKey,
@@ -16,6 +17,7 @@ import {
   createTeam,
   hello,
   messagesOf,
+  nodesOf,
   rawId,
 } from "./admin-helpers.ts";
 
@@ -289,21 +291,26 @@ describe("budgets on the objects they limit", () => {
     });
     const onKey = await mustSetBudget({ scope: "KEY", scopeId: keyId, limitUsd: 1, window: "1h" });
     const data = await gateway.admin<{
-      org: { budgets: Array<{ id: string }>; teamBudgets: Array<{ id: string }> };
+      org: { budgets: Connection<{ id: string }>; teamBudgets: Connection<{ id: string }> };
       team: { budgets: Array<{ id: string }> };
       key: { budgets: Array<{ id: string }> };
     }>(
       `query ($org: ID!, $team: ID!, $key: ID!) {
-        org(id: $org) { budgets { id } teamBudgets: budgets(scope: TEAM) { id } }
+        org(id: $org) {
+          budgets { edges { node { id } } }
+          teamBudgets: budgets(scope: TEAM) { edges { node { id } } }
+        }
         team: node(id: $team) { ... on Team { budgets { id } } }
         key: node(id: $key) { ... on VirtualKey { budgets { id } } }
       }`,
       { org: orgId, team: teamId, key: keyId },
     );
-    expect(data.org.budgets.map((budget) => budget.id).sort()).toEqual(
-      [onOrg.id, onTeam.id, onKey.id].sort(),
-    );
-    expect(data.org.teamBudgets).toEqual([{ id: onTeam.id }]);
+    expect(
+      nodesOf(data.org.budgets)
+        .map((budget) => budget.id)
+        .sort(),
+    ).toEqual([onOrg.id, onTeam.id, onKey.id].sort());
+    expect(nodesOf(data.org.teamBudgets)).toEqual([{ id: onTeam.id }]);
     expect(data.team.budgets).toEqual([{ id: onTeam.id }]);
     expect(data.key.budgets).toEqual([{ id: onKey.id }]);
   });
@@ -489,13 +496,15 @@ describe("tenant isolation", () => {
     const orgId = await createOrg(gateway, "viewers");
     const budget = await mustSetBudget({ scope: "ORG", scopeId: orgId, limitUsd: 3, window: "1d" });
     const viewer = await createAdminToken(gateway, orgId, "VIEWER");
-    const read = await gateway.graphql<{ org: { budgets: Array<{ id: string }> } }>(
-      `query ($id: ID!) { org(id: $id) { budgets { id limitUsd spentUsd } } }`,
+    const read = await gateway.graphql<{ org: { budgets: Connection<{ id: string }> } }>(
+      `query ($id: ID!) { org(id: $id) { budgets { edges { node { id limitUsd spentUsd } } } } }`,
       { id: orgId },
       viewer,
     );
     expect(read.errors).toBeUndefined();
-    expect(read.data?.org.budgets.map((row) => row.id)).toEqual([budget.id]);
+    expect(nodesOf(read.data?.org.budgets ?? { edges: [] }).map((row) => row.id)).toEqual([
+      budget.id,
+    ]);
     const set = await setBudget(
       { scope: "ORG", scopeId: orgId, limitUsd: 30, window: "1d" },
       viewer,

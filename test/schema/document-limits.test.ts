@@ -9,6 +9,8 @@ import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 
 let gateway: TestGateway;
 let viewerToken: string;
+/** The viewer's org, written into documents literally (the aliased copies share no variables). */
+let orgId: string;
 beforeAll(async () => {
   gateway = await startTestGateway();
   const { createOrg } = await gateway.admin<{ createOrg: { org: { id: string } } }>(
@@ -21,6 +23,7 @@ beforeAll(async () => {
     { orgId: createOrg.org.id },
   );
   viewerToken = createAdminToken.secret;
+  orgId = createOrg.org.id;
 });
 afterAll(() => gateway?.close());
 
@@ -39,7 +42,11 @@ function expectRefused(
 
 describe("documents past a limit", () => {
   it("refuses 1,000 aliased org lists from a VIEWER token without running them", async () => {
-    const result = await gateway.graphql(aliased(1000, "orgs { id }"), {}, viewerToken);
+    const result = await gateway.graphql(
+      aliased(1000, "orgs { edges { node { id } } }"),
+      {},
+      viewerToken,
+    );
     expectRefused(result, /^Document refused: Token limit of 1000 exceeded/);
   });
 
@@ -73,8 +80,9 @@ describe("documents past a limit", () => {
   });
 
   it("refuses a valid query whose cost is past 10000, though each alias alone is within it", async () => {
-    const keys = `orgs { virtualKeys(first: 100) { edges { node { id name prefix createdAt
-      expiresAt revokedAt rpm tpm models team { id name } } } } }`;
+    // The viewer's own org: `org(id: …)` thirty times would pass the token limit first.
+    const keys = `viewer { org { virtualKeys(first: 100) { edges { node { id name prefix
+      createdAt team { id name } } } } } }`;
     expectRefused(
       await gateway.graphql(aliased(30, keys), {}, viewerToken),
       /^Document refused: Query Cost limit of 10000 exceeded/,
@@ -82,8 +90,8 @@ describe("documents past a limit", () => {
   });
 
   it("counts a page's size in its cost: first 100 of a nested list is refused", async () => {
-    const keys = `orgs { virtualKeys(first: 100) { edges { node { id budgets { id }
-      rateLimits { id } team { id name } } } } }`;
+    const keys = `org(id: "${orgId}") { virtualKeys(first: 100) { edges { node { id budgets { id }
+      rateLimits(first: 5) { edges { node { id } } } team { id name } } } } }`;
     const twice = `a: ${keys} b: ${keys}`;
     expectRefused(
       await gateway.graphql(`{ ${twice} }`, {}, viewerToken),
@@ -92,7 +100,10 @@ describe("documents past a limit", () => {
   });
 
   it("refuses an unauthenticated over-limit document as over the limit, not as unauthenticated", async () => {
-    expectRefused(await gateway.graphql(aliased(31, "orgs { id }"), {}, ""), /Aliases limit/);
+    expectRefused(
+      await gateway.graphql(aliased(31, "orgs { edges { node { id } } }"), {}, ""),
+      /Aliases limit/,
+    );
   });
 });
 

@@ -49,7 +49,10 @@ function adminServerWithLog(overrides: Partial<Services> = {}) {
 describe("client errors", () => {
   it("logs a malformed query below error level and quotes none of its literals", async () => {
     const { post, lines, parsed } = adminServerWithLog();
-    const result = await post(`{ orgs { id } "${SECRET_LITERAL}" }`, gateway.masterKey);
+    const result = await post(
+      `{ orgs { edges { node { id } } } "${SECRET_LITERAL}" }`,
+      gateway.masterKey,
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
     expect(parsed().filter((line) => line.level === "error")).toEqual([]);
     expect(lines.join("\n")).not.toContain(SECRET_LITERAL);
@@ -65,7 +68,7 @@ describe("client errors", () => {
 
   it("logs a request without a token below error level", async () => {
     const { post, parsed } = adminServerWithLog();
-    const result = await post(`{ orgs { id } }`);
+    const result = await post(`{ orgs { edges { node { id } } } }`);
     expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(parsed().filter((line) => line.level === "error")).toEqual([]);
     expect(parsed()).toContainEqual(
@@ -87,7 +90,7 @@ describe("our own failures", () => {
     const { post, parsed } = adminServerWithLog({
       sql: { ...gateway.services.sql, db: brokenDb as Services["sql"]["db"] },
     });
-    const result = await post(`{ orgs { id } }`, gateway.masterKey);
+    const result = await post(`{ orgs { edges { node { id } } } }`, gateway.masterKey);
     expect(result.errors?.map((error) => error.extensions?.code)).toEqual([
       "INTERNAL_SERVER_ERROR",
     ]);

@@ -40,7 +40,7 @@ const DELETE = `mutation ($input: DeleteModelRouteInput!) {
   deleteModelRoute(input: $input) { deletedId }
 }`;
 const READ = `query ($orgId: ID!, $id: ID!) {
-  org(id: $orgId) { modelRoutes { id alias } }
+  org(id: $orgId) { modelRoutes { edges { node { id alias } } } }
   node(id: $id) { ... on ModelRoute { id alias } }
 }`;
 
@@ -109,10 +109,10 @@ describe("createModelRoute", () => {
       deployments: [{ providerId, model: "gpt-4o" }],
     });
     const data = await gateway.admin<{
-      org: { modelRoutes: Array<{ id: string; alias: string }> };
+      org: { modelRoutes: { edges: Array<{ node: { id: string; alias: string } }> } };
       node: { id: string; alias: string } | null;
     }>(READ, { orgId, id: route.id });
-    expect(data.org.modelRoutes).toEqual([{ id: route.id, alias: "gpt-4o" }]);
+    expect(data.org.modelRoutes.edges).toEqual([{ node: { id: route.id, alias: "gpt-4o" } }]);
     expect(data.node).toEqual({ id: route.id, alias: "gpt-4o" });
   });
 
@@ -277,11 +277,14 @@ describe("updateModelRoute and deleteModelRoute", () => {
       input: { id: route.id },
     });
     expect(deleted.deleteModelRoute.deletedId).toBe(route.id);
-    const data = await gateway.admin<{ org: { modelRoutes: unknown[] }; node: unknown }>(READ, {
-      orgId,
-      id: route.id,
-    });
-    expect(data.org.modelRoutes).toEqual([]);
+    const data = await gateway.admin<{ org: { modelRoutes: { edges: unknown[] } }; node: unknown }>(
+      READ,
+      {
+        orgId,
+        id: route.id,
+      },
+    );
+    expect(data.org.modelRoutes.edges).toEqual([]);
     expect(data.node).toBeNull();
   });
 });

@@ -38,8 +38,10 @@ function postJson(query: string, headers: Record<string, string> = {}) {
 }
 
 async function orgNames(): Promise<string[]> {
-  const data = await production.admin<{ orgs: Array<{ name: string }> }>(`{ orgs { name } }`);
-  return data.orgs.map((org) => org.name);
+  const data = await production.admin<{ orgs: { edges: Array<{ node: { name: string } }> } }>(
+    `{ orgs(first: 100) { edges { node { name } } } }`,
+  );
+  return data.orgs.edges.map((edge) => edge.node.name);
 }
 
 describe("the schema in production", () => {

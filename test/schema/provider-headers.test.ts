@@ -54,7 +54,7 @@ afterAll(() => gateway?.close());
 const uuidOf = (globalId: string) => atob(globalId).split(":")[1] ?? "";
 
 const READ_PROVIDER = `query ($orgId: ID!, $id: ID!) {
-  org(id: $orgId) { providers { id name headerNames config hasApiKey } }
+  org(id: $orgId) { providers { edges { node { id name headerNames config hasApiKey } } } }
   node(id: $id) { ... on Provider { id headerNames config } }
 }`;
 
@@ -63,15 +63,19 @@ describe("reading a provider with headers", () => {
     "shows a %s the header names and no value",
     async (role) => {
       const result = await gateway.graphql<{
-        org: { providers: Array<{ headerNames: string[]; config: Record<string, unknown> }> };
+        org: {
+          providers: {
+            edges: Array<{ node: { headerNames: string[]; config: Record<string, unknown> } }>;
+          };
+        };
         node: { headerNames: string[] };
       }>(READ_PROVIDER, { orgId, id: providerId }, tokens[role]);
       expect(result.errors).toBeUndefined();
-      expect(result.data?.org.providers[0]?.headerNames).toEqual([
+      expect(result.data?.org.providers.edges[0]?.node.headerNames).toEqual([
         "OpenAI-Project",
         "X-Proxy-Token",
       ]);
-      expect(result.data?.org.providers[0]?.config).toEqual({ models: ["gpt-4o-mini"] });
+      expect(result.data?.org.providers.edges[0]?.node.config).toEqual({ models: ["gpt-4o-mini"] });
       expect(result.data?.node.headerNames).toEqual(["OpenAI-Project", "X-Proxy-Token"]);
       const text = JSON.stringify(result);
       expect(text).not.toContain(HEADER_VALUE);
@@ -129,7 +133,7 @@ describe("rows written before headers were sealed", () => {
       })
       .returning();
     const read = await gateway.graphql(
-      `query ($orgId: ID!) { org(id: $orgId) { providers { name headerNames config } } }`,
+      `query ($orgId: ID!) { org(id: $orgId) { providers { edges { node { name headerNames config } } } } }`,
       { orgId },
       tokens.VIEWER,
     );

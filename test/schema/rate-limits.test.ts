@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rateLimits } from "../../db/schema/index.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 import {
+  type Connection,
   codesOf,
   createAdminToken,
   createKey,
@@ -14,6 +15,7 @@ import {
   createTeam,
   hello,
   messagesOf,
+  nodesOf,
   rawId,
 } from "./admin-helpers.ts";
 
@@ -138,23 +140,28 @@ describe("setRateLimit", () => {
       tpm: 1000,
     });
     const data = await gateway.admin<{
-      org: { rateLimits: Array<{ id: string }>; keyLimits: Array<{ id: string }> };
-      team: { rateLimits: Array<{ id: string }> };
-      key: { rateLimits: Array<{ id: string }> };
+      org: { rateLimits: Connection<{ id: string }>; keyLimits: Connection<{ id: string }> };
+      team: { rateLimits: Connection<{ id: string }> };
+      key: { rateLimits: Connection<{ id: string }> };
     }>(
       `query ($org: ID!, $team: ID!, $key: ID!) {
-        org(id: $org) { rateLimits { id } keyLimits: rateLimits(scope: KEY) { id } }
-        team: node(id: $team) { ... on Team { rateLimits { id } } }
-        key: node(id: $key) { ... on VirtualKey { rateLimits { id } } }
+        org(id: $org) {
+          rateLimits { edges { node { id } } }
+          keyLimits: rateLimits(scope: KEY) { edges { node { id } } }
+        }
+        team: node(id: $team) { ... on Team { rateLimits { edges { node { id } } } } }
+        key: node(id: $key) { ... on VirtualKey { rateLimits { edges { node { id } } } } }
       }`,
       { org: orgId, team: teamId, key: keyId },
     );
-    expect(data.org.rateLimits.map((rule) => rule.id).sort()).toEqual(
-      [onOrg.id, onTeam.id, onKey.id].sort(),
-    );
-    expect(data.org.keyLimits).toEqual([{ id: onKey.id }]);
-    expect(data.team.rateLimits).toEqual([{ id: onTeam.id }]);
-    expect(data.key.rateLimits).toEqual([{ id: onKey.id }]);
+    expect(
+      nodesOf(data.org.rateLimits)
+        .map((rule) => rule.id)
+        .sort(),
+    ).toEqual([onOrg.id, onTeam.id, onKey.id].sort());
+    expect(nodesOf(data.org.keyLimits)).toEqual([{ id: onKey.id }]);
+    expect(nodesOf(data.team.rateLimits)).toEqual([{ id: onTeam.id }]);
+    expect(nodesOf(data.key.rateLimits)).toEqual([{ id: onKey.id }]);
   });
 
   it("deletes a rule and answers with the id it had", async () => {
@@ -220,12 +227,14 @@ describe("tenant isolation", () => {
     const rule = await mustSetRateLimit({ scope: "ORG", scopeId: orgId, rpm: 5 });
     const { keyId } = await createKey(gateway, { orgId });
     const viewer = await createAdminToken(gateway, orgId, "VIEWER");
-    const read = await gateway.graphql<{ org: { rateLimits: Array<{ id: string }> } }>(
-      `query ($id: ID!) { org(id: $id) { rateLimits { id rpm } } }`,
+    const read = await gateway.graphql<{ org: { rateLimits: Connection<{ id: string }> } }>(
+      `query ($id: ID!) { org(id: $id) { rateLimits { edges { node { id rpm } } } } }`,
       { id: orgId },
       viewer,
     );
-    expect(read.data?.org.rateLimits.map((row) => row.id)).toEqual([rule.id]);
+    expect(nodesOf(read.data?.org.rateLimits ?? { edges: [] }).map((row) => row.id)).toEqual([
+      rule.id,
+    ]);
     expect(codesOf(await setRateLimit({ scope: "ORG", scopeId: orgId, rpm: 50 }, viewer))).toEqual([
       "FORBIDDEN",
     ]);

@@ -23,12 +23,14 @@ import {
   createTeam,
   rawId,
 } from "./admin-helpers.ts";
-import { callsOf, type Fixtures, nodeTypeNames } from "./tenant-matrix.ts";
+import { callsOf, connectionsQueryOf, type Fixtures, nodeTypeNames } from "./tenant-matrix.ts";
 
 let gateway: TestGateway;
 /** The served schema as a client sees it through introspection (one graphql-js realm). */
 let schema: GraphQLSchema;
 let victim: Fixtures;
+/** The attacker's own org, holding one object of every type too (a twin of the victim's). */
+let attacker: Fixtures;
 let victimOrgName: string;
 let foreignOwner: string;
 let viewer: string;
@@ -39,7 +41,7 @@ beforeAll(async () => {
   victimOrgName = `victim-${crypto.randomUUID()}`;
   victim = await victimFixtures(victimOrgName);
   const attackerOrg = await createOrg(gateway, "attacker");
-  await victimFixtures("attacker-twin", attackerOrg);
+  attacker = await victimFixtures("attacker-twin", attackerOrg);
   foreignOwner = await createAdminToken(gateway, attackerOrg, "OWNER");
   viewer = await createAdminToken(gateway, victim.Org ?? "", "VIEWER");
 }, 60_000);
@@ -277,5 +279,38 @@ describe("node(id:) and nodes(ids:) with another org's ids", () => {
     );
     expect(result.data?.nodes).toEqual(ids.map(() => null));
     expectNothingOfTheVictim(result);
+  });
+});
+
+describe("every connection of an org and an agent (Org.teams, Agent.grantsGiven, …)", () => {
+  it("shows another org's OWNER its own rows in each list, and none of the victim's", async () => {
+    for (const type of ["Org", "Agent"]) {
+      const query = connectionsQueryOf(schema, type);
+      const own = await gateway.graphql<{ node: Record<string, { edges: unknown[] }> }>(
+        query,
+        { id: attacker[type] },
+        foreignOwner,
+      );
+      expect(own.errors).toBeUndefined();
+      expectNothingOfTheVictim(own);
+      // The lists are not empty: a filter that dropped every row would pass the check above.
+      const filled = Object.values(own.data?.node ?? {}).filter((list) => list.edges.length > 0);
+      expect(filled.length, type).toBeGreaterThan(0);
+    }
+  });
+
+  it("shows the org's VIEWER its rows in every list but the OWNER-only admin tokens", async () => {
+    const query = connectionsQueryOf(schema, "Org", ["adminTokens"]);
+    const result = await gateway.graphql<{ node: Record<string, { edges: unknown[] }> }>(
+      query,
+      { id: victim.Org },
+      viewer,
+    );
+    expect(result.errors).toBeUndefined();
+    const lists = Object.entries(result.data?.node ?? {});
+    expect(lists.length).toBeGreaterThan(5);
+    for (const [field, list] of lists) {
+      expect({ field, rows: (list?.edges.length ?? 0) > 0 }).toEqual({ field, rows: true });
+    }
   });
 });

@@ -75,7 +75,10 @@ export function callsOf(
   const root = operation === "query" ? schema.getQueryType() : schema.getMutationType();
   if (!root) return [];
   return Object.values(root.getFields())
-    .filter((field) => field.args.length > 0 && !NODE_FIELDS.has(field.name))
+    .filter(
+      (field) =>
+        (operation === "mutation" || field.args.length > 0) && !NODE_FIELDS.has(field.name),
+    )
     .map((field) => generatedCall(operation, field, fixtures));
 }
 
@@ -110,9 +113,10 @@ function generatedCall(
     .map((arg) => `${arg.name}: $${arg.name}`);
   const selection = selectionOf(getNamedType(field.type));
   const head = declarations.length ? `(${declarations.join(", ")})` : "";
+  const call = passed.length ? `(${passed.join(", ")})` : "";
   return {
     field: field.name,
-    document: `${operation}${head} { ${field.name}(${passed.join(", ")})${selection} }`,
+    document: `${operation}${head} { ${field.name}${call}${selection} }`,
     variables,
     targets,
   };
@@ -124,7 +128,31 @@ function generatedCall(
  */
 function selectionOf(type: GraphQLNamedType): string {
   if (!isObjectType(type)) return "";
-  return "id" in type.getFields() ? " { __typename id }" : " { __typename }";
+  const fields = type.getFields();
+  // A connection: the ids of its nodes, which is where a leak would show.
+  const node = fields.edges ? getNamedType(fields.edges.type) : undefined;
+  if (node && isObjectType(node) && node.getFields().node) {
+    return ` { edges { node${selectionOf(getNamedType(node.getFields().node?.type ?? type))} } }`;
+  }
+  return "id" in fields ? " { __typename id }" : " { __typename }";
+}
+
+/**
+ * Every connection field of a type (Org.teams, Org.virtualKeys, …), as one query of the given
+ * object by id asking each for its node ids: what an org's own token sees of each of its lists.
+ */
+export function connectionsQueryOf(
+  schema: GraphQLSchema,
+  typename: string,
+  except: string[] = [],
+): string {
+  const type = schema.getType(typename);
+  if (!isObjectType(type)) throw new Error(`${typename} is not an object type`);
+  const lists = Object.values(type.getFields())
+    .filter((field) => getNamedType(field.type).name.endsWith("Connection"))
+    .filter((field) => !except.includes(field.name))
+    .map((field) => `${field.name}(first: 10)${selectionOf(getNamedType(field.type))}`);
+  return `query ($id: ID!) { node(id: $id) { ... on ${typename} { ${lists.join(" ")} } } }`;
 }
 
 type Placer = (name: string) => string;
