@@ -54,6 +54,7 @@ describe("migrateDatabase", () => {
     expect(await publicTables(handle.db)).toEqual([
       "admin_tokens",
       "agents",
+      "audit_checkpoints",
       "audit_events",
       "budgets",
       "delegation_grants",

@@ -36,16 +36,29 @@ let foreignOwner: string;
 let viewer: string;
 
 beforeAll(async () => {
-  gateway = await startTestGateway();
+  gateway = await startTestGateway({ env: { CRON_SECRET: MATRIX_CRON_SECRET } });
   schema = buildClientSchema(await gateway.admin<IntrospectionQuery>(getIntrospectionQuery()));
   victimOrgName = `victim-${crypto.randomUUID()}`;
   victim = await victimFixtures(victimOrgName);
   const attackerOrg = await createOrg(gateway, "attacker");
   attacker = await victimFixtures("attacker-twin", attackerOrg);
+  await storeAuditCheckpoints();
   foreignOwner = await createAdminToken(gateway, attackerOrg, "OWNER");
   viewer = await createAdminToken(gateway, victim.Org ?? "", "VIEWER");
 }, 60_000);
 afterAll(() => gateway?.close());
+
+const MATRIX_CRON_SECRET = "matrix-cron-secret";
+
+/** Stored checkpoints are written only by the cron job; run it once so both orgs have one. */
+async function storeAuditCheckpoints(): Promise<void> {
+  const response = await gateway.app.fetch(
+    new Request("http://switchyard.test/cron/audit-checkpoints", {
+      headers: { authorization: `Bearer ${MATRIX_CRON_SECRET}` },
+    }),
+  );
+  expect(response.status).toBe(200);
+}
 
 /** One object of every type in an org, made by the master key. */
 async function victimFixtures(orgName: string, existingOrg?: string): Promise<Fixtures> {
