@@ -4,13 +4,8 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ConformanceGateway,
-  startConformanceGateway,
-  TARGETS,
-  toolResultSent,
-  WEATHER_ANSWER,
-} from "./conformance-gateway.ts";
+import { type ConformanceGateway, startConformanceGateway } from "./conformance-gateway.ts";
+import { TARGETS, WEATHER_ANSWER } from "./targets.ts";
 
 let conformance: ConformanceGateway;
 let client: Anthropic;
@@ -120,9 +115,8 @@ describe.each(TARGETS)("@anthropic-ai/sdk → $name", (target) => {
         ? await client.messages.stream({ ...request, messages }).finalMessage()
         : await client.messages.create({ ...request, messages });
       expect(second.content).toEqual([{ type: "text", text: WEATHER_ANSWER }]);
-      expect(toolResultSent(conformance)).toEqual({
-        role: "tool",
-        tool_call_id: "call_weather",
+      expect(target.toolResultSent?.(conformance)).toEqual({
+        ref: target.toolRef,
         content: "18°C",
       });
     }

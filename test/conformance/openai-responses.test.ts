@@ -5,13 +5,8 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ConformanceGateway,
-  startConformanceGateway,
-  TARGETS,
-  toolResultSent,
-  WEATHER_ANSWER,
-} from "./conformance-gateway.ts";
+import { type ConformanceGateway, startConformanceGateway } from "./conformance-gateway.ts";
+import { TARGETS, WEATHER_ANSWER } from "./targets.ts";
 
 let conformance: ConformanceGateway;
 let client: OpenAI;
@@ -146,9 +141,8 @@ describe.each(TARGETS)("openai SDK responses → $name", (target) => {
             ],
           });
       expect(textOf(second)).toBe(WEATHER_ANSWER);
-      expect(toolResultSent(conformance)).toEqual({
-        role: "tool",
-        tool_call_id: "call_weather",
+      expect(target.toolResultSent?.(conformance)).toEqual({
+        ref: target.toolRef,
         content: "18°C",
       });
     }

@@ -22,6 +22,8 @@ export interface FakeGeminiUsage {
 }
 
 export interface FakeFunctionCall {
+  /** Newer Gemini models number their calls; most send no id. */
+  id?: string;
   name: string;
   args: Record<string, unknown>;
   thoughtSignature?: string;
@@ -165,7 +167,7 @@ function usageMetadata(reply: ReplyShape, final: boolean) {
 
 function callParts(reply: ReplyShape) {
   return (reply.functionCalls ?? []).map((call) => ({
-    functionCall: { name: call.name, args: call.args },
+    functionCall: { ...(call.id ? { id: call.id } : {}), name: call.name, args: call.args },
     ...(call.thoughtSignature ? { thoughtSignature: call.thoughtSignature } : {}),
   }));
 }
