@@ -121,6 +121,17 @@ export const byInteger = <Row>(column: AnyColumn, of: (row: Row) => number): Key
   order: (inverted) => [inverted ? desc(column) : asc(column)],
 });
 
+/** Key: an integer column, largest first (newest signed checkpoints first). */
+export const byIntegerDescending = <Row>(
+  column: AnyColumn,
+  of: (row: Row) => number,
+): Keyset<Row> => ({
+  ...byInteger(column, of),
+  after: ([value]) => lt(column, value),
+  before: ([value]) => gt(column, value),
+  order: (inverted) => [inverted ? asc(column) : desc(column)],
+});
+
 /**
  * Key: a text column (a name, an alias, a model), the id breaking ties, so a list keeps the order
  * a person reads it in. Timestamps are not used as keys: Postgres keeps microseconds that a

@@ -5,14 +5,20 @@
  * fresh checkpoint and the stored ones in the file format scripts/verify-audit-log.mjs reads, so
  * a copy can be checked offline.
  */
-import { resolveArrayConnection } from "@pothos/plugin-relay";
+import { eq } from "drizzle-orm";
+import { auditCheckpoints } from "../../db/schema/index.ts";
 import {
   checkpointText,
   exportAuditLog,
   signAuditCheckpoint,
 } from "../../functions/audit/checkpoint.ts";
-import { asCheckpoint, listStoredCheckpoints } from "../../functions/audit/stored-checkpoints.ts";
+import {
+  asCheckpoint,
+  listStoredCheckpoints,
+  type StoredCheckpoint,
+} from "../../functions/audit/stored-checkpoints.ts";
 import { builder } from "../builder.ts";
+import { byIntegerDescending, tableConnection } from "../connections.ts";
 import type { GraphQLContext } from "../context.ts";
 import { adminError } from "../errors.ts";
 import { Org } from "./org.ts";
@@ -62,23 +68,26 @@ async function signNow(context: GraphQLContext, orgId: string): Promise<SignedCh
   };
 }
 
-/** The stored checkpoints as the verifier reads them: what was signed, the key, the signature. */
+/** A stored row as the verifier reads it: what was signed, the key, the signature. */
+function signedFormOf(row: StoredCheckpoint): SignedCheckpoint {
+  const checkpoint = asCheckpoint(row);
+  return {
+    seq: checkpoint.seq,
+    headHash: checkpoint.headHash,
+    signedAt: row.signedAt,
+    signedText: checkpoint.signedText,
+    publicKey: checkpoint.publicKey,
+    signature: checkpoint.signature,
+  };
+}
+
+/** Every stored checkpoint of the org (the export carries them all, as the whole chain). */
 async function storedCheckpointsOf(
   context: GraphQLContext,
   orgId: string,
 ): Promise<SignedCheckpoint[]> {
   const rows = await listStoredCheckpoints(context.services.sql.db, orgId);
-  return rows.map((row) => {
-    const checkpoint = asCheckpoint(row);
-    return {
-      seq: checkpoint.seq,
-      headHash: checkpoint.headHash,
-      signedAt: row.signedAt,
-      signedText: checkpoint.signedText,
-      publicKey: checkpoint.publicKey,
-      signature: checkpoint.signature,
-    };
-  });
+  return rows.map(signedFormOf);
 }
 
 builder.objectField(Org, "auditCheckpoints", (t) =>
@@ -88,8 +97,20 @@ builder.objectField(Org, "auditCheckpoints", (t) =>
     description:
       "Checkpoints the audit-checkpoints cron job signed and stored, newest first: keep a copy " +
       "and pass it to scripts/verify-audit-log.mjs --checkpoints.",
-    resolve: async (org, args, context) =>
-      resolveArrayConnection({ args }, await storedCheckpointsOf(context, org.id)),
+    // One keyset page per request: an hourly job stores thousands of rows a year per org.
+    resolve: async (org, args, context) => {
+      const connection = await tableConnection<StoredCheckpoint>(
+        context,
+        args,
+        auditCheckpoints,
+        eq(auditCheckpoints.orgId, org.id),
+        byIntegerDescending(auditCheckpoints.seq, (row) => row.seq),
+      );
+      return {
+        ...connection,
+        edges: connection.edges.map((edge) => edge && { ...edge, node: signedFormOf(edge.node) }),
+      };
+    },
   }),
 );
 

@@ -197,6 +197,28 @@ describe("the audit-checkpoints cron job", () => {
       seq: head,
     });
 
+    // Paged newest first with a cursor: the second page holds the older one alone.
+    const paged = await first.admin<{
+      org: {
+        auditCheckpoints: {
+          edges: Array<{ cursor: string; node: { seq: number } }>;
+          pageInfo: { hasNextPage: boolean };
+        };
+      };
+    }>(
+      `query ($org: ID!, $after: String) { org(id: $org) { auditCheckpoints(first: 1, after: $after) {
+        edges { cursor node { seq } } pageInfo { hasNextPage } } } }`,
+      { org: orgId },
+    );
+    expect(paged.org.auditCheckpoints.edges.map((edge) => edge.node.seq)).toEqual([head]);
+    expect(paged.org.auditCheckpoints.pageInfo.hasNextPage).toBe(true);
+    const next = await first.admin<typeof paged>(
+      `query ($org: ID!, $after: String) { org(id: $org) { auditCheckpoints(first: 1, after: $after) {
+        edges { cursor node { seq } } pageInfo { hasNextPage } } } }`,
+      { org: orgId, after: paged.org.auditCheckpoints.edges[0]?.cursor },
+    );
+    expect(next.org.auditCheckpoints.edges.map((edge) => edge.node.seq)).toEqual([head - 1]);
+
     const { createAdminToken } = await first.admin<{ createAdminToken: { secret: string } }>(
       `mutation ($input: CreateAdminTokenInput!) { createAdminToken(input: $input) { secret } }`,
       { input: { orgId: await createOrg("nosy"), role: "OWNER", name: "other" } },

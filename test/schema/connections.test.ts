@@ -59,6 +59,7 @@ describe("connections", () => {
       "modelPrices",
       "webhooks",
       "guardrailPolicies",
+      "auditCheckpoints",
     ];
     for (const list of lists) {
       const result = await gateway.graphql(
