@@ -35,9 +35,13 @@ const SOURCES = [
   "package-lock.json",
 ];
 
+// Only what the compiler or the migrator reads: CI rewrites schema/schema.graphql (the printed
+// contract) after install, and that alone must not make the next start recompile.
+const COMPILED = /\.(ts|sql|json)$/;
+
 function newestMtime(path) {
   const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
+  if (!stat.isDirectory()) return COMPILED.test(path) ? stat.mtimeMs : 0;
   let newest = stat.mtimeMs;
   for (const entry of readdirSync(path)) {
     if (entry === "node_modules" || entry.startsWith(".")) continue;
