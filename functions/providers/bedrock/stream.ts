@@ -8,16 +8,17 @@
  * `stream_options.include_usage`, a final `choices: []` chunk carries the usage (estimated only
  * when Bedrock sent no metadata).
  */
+import { type ChatCompletionChunk, usageChunk } from "../../protocols/openai/chat.ts";
 import {
-  type ChatCompletionChunk,
-  type ChatCompletionRequest,
-  type StreamIdentity,
-  usageChunk,
-} from "../../protocols/openai/chat.ts";
+  type ChunkStream,
+  cancellableChunkStream,
+  type ReadState,
+  type StreamContext,
+} from "../chunk-stream.ts";
 import { ProviderError, providerErrorFromFailure } from "../errors.ts";
 import { snippet } from "../http.ts";
-import { StreamUsage } from "../stream-usage.ts";
-import type { CallOptions, ProviderTarget, Usage } from "../types.ts";
+import type { StreamUsage } from "../stream-usage.ts";
+import type { ProviderTarget } from "../types.ts";
 import { errorFromStreamException } from "./errors.ts";
 import {
   EventStreamFramingError,
@@ -27,46 +28,21 @@ import {
 import { ConverseStreamTranslator } from "./translate-stream.ts";
 import { type ConverseStreamEvent, isStreamEventType, STREAM_EVENT_SCHEMAS } from "./wire.ts";
 
-export interface StreamContext {
-  request: ChatCompletionRequest;
-  target: ProviderTarget;
-  options: CallOptions;
-  defaults: StreamIdentity;
-}
-
-export interface ChunkStream {
-  chunks: AsyncIterable<ChatCompletionChunk>;
-  usage(): Usage;
-}
-
 export function streamConverse(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
   context: StreamContext,
 ): ChunkStream {
   const reader = body.getReader();
-  const usage = new StreamUsage(context.request);
-  const state = { cancelled: false };
-  const generator = readChunks(reader, context, usage, state);
-  const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
-    next: () => generator.next(),
-    // Cancelling the reader first resolves a pending read at once and closes the connection.
-    async return() {
-      state.cancelled = true;
-      await reader.cancel().catch(() => undefined);
-      return generator.return(undefined);
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return { chunks: iterator, usage: () => usage.current() };
+  return cancellableChunkStream(reader, context, (usage, state) =>
+    readChunks(reader, context, usage, state),
+  );
 }
 
 async function* readChunks(
   reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>,
   context: StreamContext,
   usage: StreamUsage,
-  state: { cancelled: boolean },
+  state: ReadState,
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   const translator = new ConverseStreamTranslator(context.defaults);
   const { target } = context;

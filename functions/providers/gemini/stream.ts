@@ -8,17 +8,20 @@
  * the stream with that error. With `stream_options.include_usage`, a final `choices: []` chunk
  * carries the usage (from usageMetadata; estimated only if the stream broke before any came).
  */
-import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
+import type { EventSourceMessage } from "eventsource-parser/stream";
+import { type ChatCompletionChunk, usageChunk } from "../../protocols/openai/chat.ts";
 import {
-  type ChatCompletionChunk,
-  type ChatCompletionRequest,
-  type StreamIdentity,
-  usageChunk,
-} from "../../protocols/openai/chat.ts";
-import { ProviderError, providerErrorFromFailure } from "../errors.ts";
+  type ChunkStream,
+  cancellableChunkStream,
+  type ReadState,
+  readOrFail,
+  type StreamContext,
+  sseEvents,
+} from "../chunk-stream.ts";
+import { ProviderError } from "../errors.ts";
 import { snippet } from "../http.ts";
-import { StreamUsage } from "../stream-usage.ts";
-import type { CallOptions, ProviderTarget, Usage } from "../types.ts";
+import type { StreamUsage } from "../stream-usage.ts";
+import type { ProviderTarget } from "../types.ts";
 import { errorFromStreamError } from "./errors.ts";
 import { GeminiStreamTranslator } from "./translate-stream.ts";
 import {
@@ -27,49 +30,21 @@ import {
   googleErrorSchema,
 } from "./wire.ts";
 
-export interface StreamContext {
-  request: ChatCompletionRequest;
-  target: ProviderTarget;
-  options: CallOptions;
-  defaults: StreamIdentity;
-}
-
-export interface ChunkStream {
-  chunks: AsyncIterable<ChatCompletionChunk>;
-  usage(): Usage;
-}
-
 export function streamGenerateContent(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
   context: StreamContext,
 ): ChunkStream {
-  const reader = body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-  const usage = new StreamUsage(context.request);
-  const state = { cancelled: false };
-  const generator = readChunks(reader, context, usage, state);
-  const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
-    next: () => generator.next(),
-    // Cancelling the reader first resolves a pending read at once and closes the connection.
-    async return() {
-      state.cancelled = true;
-      await reader.cancel().catch(() => undefined);
-      return generator.return(undefined);
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return { chunks: iterator, usage: () => usage.current() };
+  const reader = sseEvents(body);
+  return cancellableChunkStream(reader, context, (usage, state) =>
+    readChunks(reader, context, usage, state),
+  );
 }
 
 async function* readChunks(
   reader: ReadableStreamDefaultReader<EventSourceMessage>,
   context: StreamContext,
   usage: StreamUsage,
-  state: { cancelled: boolean },
+  state: ReadState,
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   const { target, request, options } = context;
   const translator = new GeminiStreamTranslator(
@@ -79,7 +54,7 @@ async function* readChunks(
   );
   try {
     while (true) {
-      const message = await readEvent(reader, context);
+      const message = await readOrFail(reader, context);
       if (state.cancelled) return;
       if (message === null) break;
       const chunk = parseEvent(message, target);
@@ -99,18 +74,6 @@ async function* readChunks(
   } finally {
     if (!usage.finished) await usage.finish().catch(() => undefined);
     await reader.cancel().catch(() => undefined);
-  }
-}
-
-async function readEvent(
-  reader: ReadableStreamDefaultReader<EventSourceMessage>,
-  context: StreamContext,
-): Promise<EventSourceMessage | null> {
-  try {
-    const { done, value } = await reader.read();
-    return done ? null : value;
-  } catch (error) {
-    throw providerErrorFromFailure(error, context.options.signal, context.target.name);
   }
 }
 

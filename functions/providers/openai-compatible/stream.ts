@@ -6,19 +6,25 @@
  * The upstream is always asked for usage (request.ts); its usage is captured here and re-emitted
  * as the final `choices: []` chunk only when the client asked for it, estimated if missing.
  */
-import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
+import type { EventSourceMessage } from "eventsource-parser/stream";
 import { z } from "zod";
 import {
   type ChatCompletionChunk,
-  type ChatCompletionRequest,
   type ChunkChoice,
   type StreamIdentity,
   usageChunk,
 } from "../../protocols/openai/chat.ts";
-import { ProviderError, providerErrorFromFailure } from "../errors.ts";
+import {
+  type ChunkStream,
+  cancellableChunkStream,
+  type ReadState,
+  readOrFail,
+  type StreamContext,
+  sseEvents,
+} from "../chunk-stream.ts";
+import { ProviderError } from "../errors.ts";
 import { snippet } from "../http.ts";
-import { StreamUsage } from "../stream-usage.ts";
-import type { CallOptions, ProviderTarget, Usage } from "../types.ts";
+import type { StreamUsage } from "../stream-usage.ts";
 import { errorFromStreamEvent } from "./errors.ts";
 import { mapFinishReason } from "./finish-reason.ts";
 import {
@@ -56,56 +62,26 @@ const upstreamChunkSchema = z.looseObject({
 
 type UpstreamChunk = z.infer<typeof upstreamChunkSchema>;
 
-export interface StreamContext {
-  request: ChatCompletionRequest;
-  target: ProviderTarget;
-  options: CallOptions;
-  /** id / created / model for chunks that lack them. */
-  defaults: StreamIdentity;
-}
-
-export interface ChunkStream {
-  chunks: AsyncIterable<ChatCompletionChunk>;
-  usage(): Usage;
-}
-
 export function streamChatCompletion(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
   context: StreamContext,
 ): ChunkStream {
-  const reader = body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-  const usage = new StreamUsage(context.request);
-  const state = { cancelled: false };
-  const generator = readChunks(reader, context, usage, state);
-  const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
-    next: () => generator.next(),
-    // A generator's return() waits for a pending next(), i.e. for the upstream's next byte.
-    // Cancelling the reader first resolves that read at once and closes the connection.
-    async return() {
-      state.cancelled = true;
-      await reader.cancel().catch(() => undefined);
-      return generator.return(undefined);
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return { chunks: iterator, usage: () => usage.current() };
+  const reader = sseEvents(body);
+  return cancellableChunkStream(reader, context, (usage, state) =>
+    readChunks(reader, context, usage, state),
+  );
 }
 
 async function* readChunks(
   reader: ReadableStreamDefaultReader<EventSourceMessage>,
   context: StreamContext,
   usage: StreamUsage,
-  state: { cancelled: boolean },
+  state: ReadState,
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   let identity = context.defaults;
   try {
     while (true) {
-      const event = await readEvent(reader, context);
+      const event = await readOrFail(reader, context);
       if (event === null || state.cancelled || event.data === "[DONE]") break;
       if (event.data.trim() === "") continue;
       const upstream = parseEvent(event, context);
@@ -132,18 +108,6 @@ async function* readChunks(
     // release the upstream connection.
     if (!usage.finished) await usage.finish().catch(() => undefined);
     await reader.cancel().catch(() => undefined);
-  }
-}
-
-async function readEvent(
-  reader: ReadableStreamDefaultReader<EventSourceMessage>,
-  context: StreamContext,
-): Promise<EventSourceMessage | null> {
-  try {
-    const { done, value } = await reader.read();
-    return done ? null : value;
-  } catch (error) {
-    throw providerErrorFromFailure(error, context.options.signal, context.target.name);
   }
 }
 

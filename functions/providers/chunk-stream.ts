@@ -1,0 +1,86 @@
+/**
+ * What every streaming adapter shares around its own translation: the context it reads with, the
+ * SSE event reader, a read that turns a broken connection into a ProviderError, and the
+ * cancellable iterator the gateway consumes. Each adapter's stream.ts keeps only its generator
+ * (events → canonical chunks).
+ */
+import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  StreamIdentity,
+} from "../protocols/openai/chat.ts";
+import { providerErrorFromFailure } from "./errors.ts";
+import { StreamUsage } from "./stream-usage.ts";
+import type { CallOptions, ProviderTarget, Usage } from "./types.ts";
+
+export interface StreamContext {
+  request: ChatCompletionRequest;
+  target: ProviderTarget;
+  options: CallOptions;
+  /** id / created / model for chunks that lack them. */
+  defaults: StreamIdentity;
+}
+
+export interface ChunkStream {
+  chunks: AsyncIterable<ChatCompletionChunk>;
+  usage(): Usage;
+}
+
+/** Set once the consumer has left, so the generator stops instead of translating more. */
+export interface ReadState {
+  cancelled: boolean;
+}
+
+/** An SSE body as parsed events, decoded incrementally (eventsource-parser). */
+export function sseEvents(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+): ReadableStreamDefaultReader<EventSourceMessage> {
+  return body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+}
+
+/** The next item, or null at the end; a failed read becomes the provider's error. */
+export async function readOrFail<T>(
+  reader: ReadableStreamDefaultReader<T>,
+  context: StreamContext,
+): Promise<T | null> {
+  try {
+    const { done, value } = await reader.read();
+    return done ? null : value;
+  } catch (error) {
+    throw providerErrorFromFailure(error, context.options.signal, context.target.name);
+  }
+}
+
+/**
+ * The adapter's generator as the gateway's chunk stream. A generator's return() waits for a
+ * pending next(), i.e. for the upstream's next byte; cancelling the reader first resolves that
+ * read at once and closes the connection.
+ */
+export function cancellableChunkStream(
+  reader: { cancel(): Promise<void> },
+  context: StreamContext,
+  read: (
+    usage: StreamUsage,
+    state: ReadState,
+  ) => AsyncGenerator<ChatCompletionChunk, void, undefined>,
+): ChunkStream {
+  const usage = new StreamUsage(context.request);
+  const state: ReadState = { cancelled: false };
+  const generator = read(usage, state);
+  const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
+    next: () => generator.next(),
+    async return() {
+      state.cancelled = true;
+      await reader.cancel().catch(() => undefined);
+      return generator.return(undefined);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return { chunks: iterator, usage: () => usage.current() };
+}
