@@ -9,8 +9,15 @@
  * measured window / requests (the figure a shared machine disturbs least). Nothing is sent
  * anywhere but 127.0.0.1.
  *
- * Knobs: BENCH_CONNECTIONS (default 1,16,64), BENCH_REQUESTS per cell (default 600),
- * BENCH_WARMUP (default 150), BENCH_MODES (default json,stream), BENCH_ONLY (comma list of row
+ * As in the issue's measurements, the measured servers are pinned to one core (BENCH_PIN_CPU,
+ * default the last core; empty turns pinning off) and the load generator and the fake upstream to
+ * the others, so a server's CPU per request is not inflated by sharing its core with its load.
+ *
+ * Knobs: BENCH_CONNECTIONS (default 1,16,64), BENCH_REQUESTS per cell (default 2000),
+ * BENCH_WARMUP (default 1000: the JIT must have settled, or cheap servers look dear),
+ * BENCH_RUNTIMES (default node,bun,deno: Switchyard's rows under each runtime's own entry),
+ * BENCH_START (default 1: time from spawn to the first 200 on /health of `npm start`'s compiled
+ * entry, on a fresh data folder and again on the same folder), BENCH_MODES (default json,stream), BENCH_ONLY (comma list of row
  * names), BENCH_PROFILE_DIR (a V8 CPU profile of the embedded gateway per measured window, not
  * start-up; the sampler inflates those rows' CPU, so profile in a run of its own), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default silent), BENCH_OUT (JSON results).
  */
@@ -26,13 +33,23 @@ import { provision } from "./provision.ts";
 const list = (value: string | undefined, fallback: string) =>
   (value ?? fallback).split(",").filter(Boolean);
 const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, "1,16,64").map(Number);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 600);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 150);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
+const RUNTIMES = list(process.env.BENCH_RUNTIMES, "node,bun,deno") as Runtime[];
+const CORES = cpus().length;
+/** The core the measured servers run on; the load and the upstream get the rest. */
+const PIN = process.env.BENCH_PIN_CPU ?? (CORES > 1 ? String(CORES - 1) : "");
+const OTHER_CORES = PIN
+  ? Array.from({ length: CORES }, (_, i) => String(i))
+      .filter((core) => core !== PIN)
+      .join(",")
+  : "";
 const MODES = list(process.env.BENCH_MODES, "json,stream") as Mode[];
 const ONLY = process.env.BENCH_ONLY ? list(process.env.BENCH_ONLY, "") : null;
 const root = new URL("..", import.meta.url).pathname;
 
 type Mode = "json" | "stream";
+type Runtime = "node" | "bun" | "deno";
 
 interface Target {
   name: string;
@@ -61,9 +78,27 @@ interface Cell {
 
 const children: ChildProcess[] = [];
 
-/** Starts a server process and resolves with the first capture of `banner` in its stdout. */
-function start(args: string[], env: Record<string, string | undefined>, banner: RegExp) {
-  const child = spawn(process.execPath, args, {
+/** `command args`, under taskset on `cores` when pinning is on (taskset execs: the pid is kept). */
+function pinned(cores: string, command: string, args: string[]): [string, string[]] {
+  return cores ? ["taskset", ["-c", cores, command, ...args]] : [command, args];
+}
+
+/**
+ * Starts a server process and resolves with the first capture of `banner` in its stdout.
+ * `measured` servers run on the pinned core, helpers (the upstream) on the others.
+ */
+function start(
+  args: string[],
+  env: Record<string, string | undefined>,
+  banner: RegExp,
+  options: { command?: string; measured?: boolean } = {},
+) {
+  const [command, argv] = pinned(
+    options.measured === false ? OTHER_CORES : PIN,
+    options.command ?? process.execPath,
+    args,
+  );
+  const child = spawn(command, argv, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -131,7 +166,8 @@ async function runCell(target: Target, mode: Mode, connections: number): Promise
 
 function load(spec: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...tsx("bench/load.ts"), spec], {
+    const [command, argv] = pinned(OTHER_CORES, process.execPath, [...tsx("bench/load.ts"), spec]);
+    const child = spawn(command, argv, {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -145,14 +181,31 @@ function load(spec: string): Promise<LoadResult> {
   });
 }
 
-async function startGateway(store: string, upstreamUrl: string, profile: boolean) {
+/** How each runtime runs its own entry (package.json's start scripts), from node_modules/.bin. */
+function entry(runtime: Runtime, profileArgs: string[]): { command: string; args: string[] } {
+  const bin = (name: string) => join(root, "node_modules/.bin", name);
+  if (runtime === "bun") return { command: bin("bun"), args: ["functions/runtimes/bun.ts"] };
+  if (runtime === "deno")
+    return { command: bin("deno"), args: ["run", "--allow-all", "functions/runtimes/deno.ts"] };
+  return { command: process.execPath, args: tsx("functions/runtimes/node.ts", ...profileArgs) };
+}
+
+async function startGateway(
+  store: string,
+  upstreamUrl: string,
+  profile: boolean,
+  runtime: Runtime,
+) {
   const dataDir = await mkdtemp(join(tmpdir(), "switchyard-bench-"));
   const masterKey = `bench-${crypto.randomUUID()}`;
   const embedded = store === "embedded";
   const profileArgs =
-    profile && process.env.BENCH_PROFILE_DIR ? ["--import", "./bench/profile-hook.ts"] : [];
+    profile && runtime === "node" && process.env.BENCH_PROFILE_DIR
+      ? ["--import", "./bench/profile-hook.ts"]
+      : [];
+  const { command, args } = entry(runtime, profileArgs);
   const { child, match } = await start(
-    tsx("functions/runtimes/node.ts", ...profileArgs),
+    args,
     {
       PORT: "0",
       SWITCHYARD_DATA_DIR: dataDir,
@@ -163,10 +216,12 @@ async function startGateway(store: string, upstreamUrl: string, profile: boolean
       REDIS_URL: embedded ? undefined : process.env.REDIS_URL,
     },
     /listening on (http:\/\/localhost:\d+)/,
+    { command },
   );
   const url = match.replace("localhost", "127.0.0.1");
   const keys = await provision(url, masterKey, upstreamUrl);
   const pid = child.pid ?? 0;
+  const suffix = runtime === "node" ? "" : ` (${runtime})`;
   const base = {
     store,
     pid,
@@ -177,14 +232,61 @@ async function startGateway(store: string, upstreamUrl: string, profile: boolean
   return {
     dataDir,
     targets: [
-      { ...base, name: "switchyard", headers: { authorization: `Bearer ${keys.key}` } },
+      { ...base, name: `switchyard${suffix}`, headers: { authorization: `Bearer ${keys.key}` } },
       {
         ...base,
-        name: "switchyard+limits",
+        name: `switchyard+limits${suffix}`,
         headers: { authorization: `Bearer ${keys.limitedKey}` },
       },
     ] satisfies Target[],
   };
+}
+
+/**
+ * Milliseconds from spawning `npm start`'s compiled entry to its first 200 on /health, on a fresh
+ * embedded data folder and then again on the same folder (the case the issue bounds at 3 s).
+ */
+async function measureStart(): Promise<{ fresh: number; existing: number }> {
+  const build = spawn(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  await new Promise((resolve) => build.once("exit", resolve));
+  const dataDir = await mkdtemp(join(tmpdir(), "switchyard-bench-start-"));
+  const once = async () => {
+    const port = await freePort();
+    const started = performance.now();
+    const [command, argv] = pinned(PIN, process.execPath, ["dist/functions/runtimes/node.js"]);
+    const child = spawn(command, argv, {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SWITCHYARD_DATA_DIR: dataDir,
+        LOG_LEVEL: "silent",
+        DATABASE_URL: undefined,
+        REDIS_URL: undefined,
+      },
+      stdio: "ignore",
+    });
+    try {
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`the entry exited with ${child.exitCode}`);
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (response) => response.ok,
+          () => false,
+        );
+        if (ok) return performance.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  };
+  try {
+    return { fresh: await once(), existing: await once() };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 function table(cells: Cell[], mode: Mode): string {
@@ -216,7 +318,9 @@ async function main() {
   const dataDirs: string[] = [];
   const loadBefore = loadavg();
   try {
-    const upstream = await start(tsx("bench/upstream.ts"), {}, /upstream (\S+)/);
+    const upstream = await start(tsx("bench/upstream.ts"), {}, /upstream (\S+)/, {
+      measured: false,
+    });
     const upstreamUrl = upstream.match;
     const floor = await start(
       tsx("bench/http-proxy.ts"),
@@ -276,15 +380,24 @@ async function main() {
         model: "gpt-4o-mini",
       },
     ];
-    const embedded = await startGateway("embedded", upstreamUrl, true);
-    dataDirs.push(embedded.dataDir);
-    targets.push(...embedded.targets);
-    if (process.env.DATABASE_URL && process.env.REDIS_URL) {
-      const remote = await startGateway("postgres+redis", upstreamUrl, false);
-      dataDirs.push(remote.dataDir);
-      targets.push(...remote.targets);
-    }
+    const stores = ["embedded"];
+    if (process.env.DATABASE_URL && process.env.REDIS_URL) stores.push("postgres+redis");
+    for (const runtime of RUNTIMES)
+      for (const store of stores) {
+        // Postgres is shared: gateways start one after the other, so migrations do not race.
+        // A runtime that cannot start here loses its rows, not the run.
+        const gateway = await startGateway(store, upstreamUrl, store === "embedded", runtime).catch(
+          (error: unknown) => {
+            console.error(`${runtime} (${store}) did not start: ${String(error)}`);
+            return null;
+          },
+        );
+        if (!gateway) continue;
+        dataDirs.push(gateway.dataDir);
+        targets.push(...gateway.targets);
+      }
 
+    const startMs = process.env.BENCH_START === "0" ? null : await measureStart();
     const cells: Cell[] = [];
     for (const mode of MODES)
       for (const connections of CONNECTIONS)
@@ -303,6 +416,14 @@ async function main() {
       `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpu.length}× ${cpu[0]?.model ?? "?"}, Node ${process.version}`,
       `load average (1 min) ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; ${REQUESTS} measured requests per row after ${WARMUP} warm-up`,
       "CPU µs/req: the server process's own CPU over the measured window / requests (the direct row: the upstream's). TTFB: first body byte at the client.",
+      PIN
+        ? `Measured servers pinned to core ${PIN}; the load generator and the upstream to core(s) ${OTHER_CORES}.`
+        : "No core pinning.",
+      ...(startMs
+        ? [
+            `npm start (compiled Node entry, embedded stores) to the first 200 on /health: ${(startMs.fresh / 1000).toFixed(2)} s on a fresh data folder, ${(startMs.existing / 1000).toFixed(2)} s on the same folder again.`,
+          ]
+        : []),
     ];
     const output = [
       ...header,
