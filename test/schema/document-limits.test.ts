@@ -134,11 +134,11 @@ describe("documents within the limits", () => {
     const { createOrg } = await gateway.admin<{ createOrg: { org: { id: string } } }>(
       `mutation { createOrg(input: { name: "usage" }) { org { id } } }`,
     );
-    const data = await gateway.admin<{ usage: unknown[] }>(
-      `query ($org: ID!) { usage(filter: {orgId: $org, from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"}, groupBy: [PROVIDER, MODEL]) { provider model requests inputTokens outputTokens costUsd } }`,
+    const data = await gateway.admin<{ usage: { edges: unknown[] } }>(
+      `query ($org: ID!) { usage(filter: {orgId: $org, from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"}, groupBy: [PROVIDER, MODEL]) { edges { node { provider model requests inputTokens outputTokens costUsd } } } }`,
       { org: createOrg.org.id },
     );
-    expect(data.usage).toEqual([]);
+    expect(data.usage.edges).toEqual([]);
   });
 });
 
