@@ -9,7 +9,20 @@
  * route's deployments, the budgets of one object: one per window, a grant's chain: its depth).
  */
 import { resolveCursorConnection } from "@pothos/plugin-relay";
-import { type AnyColumn, and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import {
+  type AnyColumn,
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  gte,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { GraphQLContext } from "./context.ts";
 import { badInput } from "./errors.ts";
@@ -148,6 +161,44 @@ export const byTextThenUuid = <Row extends { id: string }>(
   after: ([value, id]) => or(gt(column, value), and(eq(column, value), gt(idColumn, id))),
   before: ([value, id]) => or(lt(column, value), and(eq(column, value), lt(idColumn, id))),
   order: (inverted) => (inverted ? [desc(column), desc(idColumn)] : [asc(column), asc(idColumn)]),
+});
+
+/**
+ * An instant as Postgres' own text, with every microsecond it keeps (UTC, ISO 8601): what a cursor
+ * of a time-ordered list carries instead of a JavaScript Date, which would round them away.
+ */
+export const instantText = (column: AnyColumn) =>
+  sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const INSTANT_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/**
+ * Key: an instant column, newest first, the id breaking ties (events of one millisecond). The
+ * instant travels as `instantText`, so `instant(row)` must be that text selected with the row.
+ * The plain bound on the column next to the row comparison lets the (org, created_at) index cut
+ * the range.
+ */
+export const byInstantThenUuidDescending = <Row extends { id: string }>(
+  column: AnyColumn,
+  idColumn: AnyColumn,
+  instant: (row: Row) => string,
+): Keyset<Row> => ({
+  of: (row) => [instant(row), row.id],
+  parse: ([value, id, ...rest]) =>
+    typeof value === "string" && INSTANT_TEXT.test(value) && isUuid(id) && rest.length === 0
+      ? [value, id]
+      : undefined,
+  after: ([value, id]) =>
+    and(
+      lte(column, sql`${value}::timestamptz`),
+      sql`(${column}, ${idColumn}) < (${value}::timestamptz, ${id}::uuid)`,
+    ),
+  before: ([value, id]) =>
+    and(
+      gte(column, sql`${value}::timestamptz`),
+      sql`(${column}, ${idColumn}) > (${value}::timestamptz, ${id}::uuid)`,
+    ),
+  order: (inverted) => (inverted ? [asc(column), asc(idColumn)] : [desc(column), desc(idColumn)]),
 });
 
 /**

@@ -3,17 +3,18 @@
  * over-limit document is refused before any resolver runs and before the bearer token is even
  * looked up (yoga builds the context, and so authenticates, only after validation).
  *
- * The checks are graphql-armor's (escape.tech), each a small envelop plugin. Their own errors
+ * The checks are graphql-armor's (escape.tech), each a small envelop plugin, but for the cost,
+ * whose measure is theirs and whose reading of page sizes is ours (cost.ts). Their own errors
  * carry no code and read "Syntax Error: …"; every refusal here is rethrown as one
  * GRAPHQL_VALIDATION_FAILED error instead, the code yoga gives any other invalid document.
  */
-import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { costLimitRule, type Variables } from "./cost.ts";
 import { requestRefused } from "./errors.ts";
 
 export const DOCUMENT_LIMITS = {
@@ -32,8 +33,9 @@ export const DOCUMENT_LIMITS = {
   aliases: 30,
   directives: 20,
   /**
-   * graphql-armor's cost: 1 per scalar, 2 per object, times 1.5 per level, times `first`/`last`
-   * of a connection; introspection exempt. A full page of 100 keys with each key's team and
+   * graphql-armor's cost: 1 per scalar, 2 per object, times 1.5 per level, times the page size
+   * of a connection (`first`/`last`, literal or by variable, else the default page of 50: see
+   * cost.ts); introspection exempt. A full page of 100 keys with each key's team and
    * budgets costs about 7,500 (the largest page the admin API serves, MAX_PAGE_SIZE); two such
    * pages in one document, or thirty aliased copies of a smaller one, are refused.
    */
@@ -41,20 +43,42 @@ export const DOCUMENT_LIMITS = {
 } as const;
 
 export function documentLimitPlugins(): Plugin[] {
-  const refuse = [
-    (_context: unknown, error: GraphQLError) => {
-      throw requestRefused(
-        "GRAPHQL_VALIDATION_FAILED",
-        error.message.replace(/^Syntax Error: /, "Document refused: "),
-        { status: 400, spec: true },
-      );
-    },
-  ];
+  const reject = (error: GraphQLError): never => {
+    throw requestRefused(
+      "GRAPHQL_VALIDATION_FAILED",
+      // graphql-armor's messages start "Syntax Error: "; the cost rule's (cost.ts) does not.
+      `Document refused: ${error.message.replace(/^Syntax Error: /, "")}`,
+      { status: 400, spec: true },
+    );
+  };
+  const refuse = [(_context: unknown, error: GraphQLError) => reject(error)];
   return [
     maxTokensPlugin({ n: DOCUMENT_LIMITS.tokens, onReject: refuse }),
     maxDepthPlugin({ n: DOCUMENT_LIMITS.depth, onReject: refuse }),
     maxAliasesPlugin({ n: DOCUMENT_LIMITS.aliases, allowList: [], onReject: refuse }),
     maxDirectivesPlugin({ n: DOCUMENT_LIMITS.directives, onReject: refuse }),
-    costLimitPlugin({ maxCost: DOCUMENT_LIMITS.cost, onReject: refuse }),
+    costLimitPlugin(DOCUMENT_LIMITS.cost, reject),
   ];
 }
+
+/**
+ * The cost rule with the request's variables, which yoga puts in the context validation sees
+ * (`params`), so a page size passed by variable is counted as what it is.
+ */
+function costLimitPlugin(maxCost: number, onReject: (error: GraphQLError) => void): Plugin {
+  return {
+    onValidate({ addValidationRule, context }) {
+      const variables = (context as { params?: { variables?: unknown } }).params?.variables;
+      addValidationRule(
+        costLimitRule({
+          maxCost,
+          variables: isVariables(variables) ? variables : {},
+          onReject,
+        }),
+      );
+    },
+  };
+}
+
+const isVariables = (value: unknown): value is Variables =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -64,13 +64,15 @@ describe("agents", () => {
     const agent = await createAgentWithKey(gateway, orgId, "worker");
     expect((await callAs(gateway, agent.key, null)).status).toBe(200);
     await gateway.services.background.drain();
-    const data = await gateway.admin<{ usage: Array<{ agentId: string; requests: number }> }>(
+    const data = await gateway.admin<{
+      usage: { edges: Array<{ node: { agentId: string; requests: number } }> };
+    }>(
       `query ($org: ID!) {
-        usage(filter: { orgId: $org, from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z" }, groupBy: [AGENT]) { agentId requests }
+        usage(filter: { orgId: $org, from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z" }, groupBy: [AGENT]) { edges { node { agentId requests } } }
       }`,
       { org: orgId },
     );
-    expect(data.usage).toEqual([{ agentId: agent.id, requests: 1 }]);
+    expect(data.usage.edges.map((edge) => edge.node)).toEqual([{ agentId: agent.id, requests: 1 }]);
   });
 
   it("that is deleted while it holds keys and grants is disabled, and they are revoked", async () => {

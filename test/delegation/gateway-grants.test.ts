@@ -228,14 +228,16 @@ describe("records of calls under a grant", () => {
 
     expect(await verifyAuditChain(events)).toMatchObject({ valid: true, checked: events.length });
 
-    const usageByGrant = await first.admin<{ usage: Array<{ requests: number }> }>(
+    const usageByGrant = await first.admin<{
+      usage: { edges: Array<{ node: { requests: number } }> };
+    }>(
       `query ($org: ID!, $grant: ID!) {
-        usage(filter: { orgId: $org, grantId: $grant, from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z" }) { requests }
+        usage(filter: { orgId: $org, grantId: $grant, from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z" }) { edges { node { requests } } }
       }`,
       { org: orgId, grant: ab.id },
     );
     // The successful call and the refused one both ran under A → B (via B → C).
-    expect(usageByGrant.usage[0]?.requests).toBe(2);
+    expect(usageByGrant.usage.edges[0]?.node.requests).toBe(2);
 
     const auditByGrant = await first.admin<{
       auditEvents: { edges: Array<{ node: { action: string; grantChain: string[] } }> };

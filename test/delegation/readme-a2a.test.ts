@@ -68,7 +68,9 @@ describe("the README's A2A walk-through", () => {
       ["A", "B"],
       ["B", "C"],
     ]);
-    const rows = dataWith<Array<{ agentId: string; requests: number }>>("usage");
+    const rows = dataWith<{ edges: Array<{ node: { agentId: string; requests: number } }> }>(
+      "usage",
+    ).edges.map((edge) => edge.node);
     expect(rows.map((row) => [rawId(row.agentId), row.requests]).sort()).toEqual(
       [
         [rawId(variables.AGENT_B ?? ""), 1],

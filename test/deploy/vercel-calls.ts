@@ -81,7 +81,7 @@ export async function recordedRequests(
   const data = (await graphql(
     entry,
     masterKey,
-    `query ($filter: UsageFilter!) { usage(filter: $filter) { requests } }`,
+    `query ($filter: UsageFilter!) { usage(filter: $filter) { edges { node { requests } } } }`,
     {
       filter: {
         orgId,
@@ -89,6 +89,6 @@ export async function recordedRequests(
         to: new Date(Date.now() + 3_600_000).toISOString(),
       },
     },
-  )) as { usage: Array<{ requests: number }> };
-  return data.usage.reduce((sum, row) => sum + row.requests, 0);
+  )) as { usage: { edges: Array<{ node: { requests: number } }> } };
+  return data.usage.edges.reduce((sum, edge) => sum + edge.node.requests, 0);
 }

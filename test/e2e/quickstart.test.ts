@@ -101,6 +101,8 @@ async function countUsage(variables: Record<string, string>): Promise<number> {
     ]),
     body: expand(last.body, variables),
   });
-  const body = (await response.json()) as { data: { usage: Array<{ requests: number }> } };
-  return body.data.usage.reduce((sum, row) => sum + row.requests, 0);
+  const body = (await response.json()) as {
+    data: { usage: { edges: Array<{ node: { requests: number } }> } };
+  };
+  return body.data.usage.edges.reduce((sum, edge) => sum + edge.node.requests, 0);
 }

@@ -160,8 +160,8 @@ describe(`the app served by ${runtime}`, () => {
 
   it("records usage, visible through the admin API", async () => {
     const count = async () => {
-      const { usage } = await admin<{ usage: Array<{ requests: number }> }>(
-        `query ($filter: UsageFilter!) { usage(filter: $filter) { requests } }`,
+      const { usage } = await admin<{ usage: { edges: Array<{ node: { requests: number } }> } }>(
+        `query ($filter: UsageFilter!) { usage(filter: $filter) { edges { node { requests } } } }`,
         {
           filter: {
             orgId,
@@ -170,7 +170,7 @@ describe(`the app served by ${runtime}`, () => {
           },
         },
       );
-      return usage.reduce((sum, row) => sum + row.requests, 0);
+      return usage.edges.reduce((sum, edge) => sum + edge.node.requests, 0);
     };
     await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
   });

@@ -111,17 +111,23 @@ describe("usage accounting", () => {
     await streamed.text();
     await gateway.services.background.drain();
 
-    const { usage } = await gateway.admin<{
-      usage: Array<{
-        requests: number;
-        inputTokens: number;
-        outputTokens: number;
-        costUsd: number;
-        model: string;
-      }>;
+    const answer = await gateway.admin<{
+      usage: {
+        edges: Array<{
+          node: {
+            requests: number;
+            inputTokens: number;
+            outputTokens: number;
+            costUsd: number;
+            model: string;
+          };
+        }>;
+      };
     }>(
       `query ($filter: UsageFilter!) {
-        usage(filter: $filter, groupBy: [MODEL]) { requests inputTokens outputTokens costUsd model }
+        usage(filter: $filter, groupBy: [MODEL]) {
+          edges { node { requests inputTokens outputTokens costUsd model } }
+        }
       }`,
       {
         filter: {
@@ -131,6 +137,7 @@ describe("usage accounting", () => {
         },
       },
     );
+    const usage = answer.usage.edges.map((edge) => edge.node);
     expect(usage).toHaveLength(1);
     expect(usage[0]).toMatchObject({ requests: 2, model: "echo" });
     expect(usage[0]?.inputTokens).toBeGreaterThan(0);
@@ -141,16 +148,15 @@ describe("usage accounting", () => {
   it("keeps usage of one org out of another org's totals", async () => {
     const other = await createOrgWithKey(gateway);
     await gateway.services.background.drain();
-    const { usage } = await gateway.admin<{ usage: Array<{ requests: number }> }>(
-      `query ($filter: UsageFilter!) { usage(filter: $filter) { requests } }`,
-      {
-        filter: {
-          orgId: other.orgId,
-          from: new Date(Date.now() - 60_000).toISOString(),
-          to: new Date(Date.now() + 60_000).toISOString(),
-        },
+    const { usage } = await gateway.admin<{
+      usage: { edges: Array<{ node: { requests: number } }> };
+    }>(`query ($filter: UsageFilter!) { usage(filter: $filter) { edges { node { requests } } } }`, {
+      filter: {
+        orgId: other.orgId,
+        from: new Date(Date.now() - 60_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
       },
-    );
-    expect(usage).toEqual([{ requests: 0 }]);
+    });
+    expect(usage.edges.map((edge) => edge.node)).toEqual([{ requests: 0 }]);
   });
 });

@@ -114,19 +114,24 @@ describe("decisions", () => {
       { direction: "INPUT", detector: "INJECTION", action: "FLAG", matches: 1 },
     ]);
 
-    const { guardrailEvents } = await gateway.admin<{
+    const answer = await gateway.admin<{
       guardrailEvents: {
-        requestId: string;
-        detector: string;
-        matches: number;
-        signals: string[];
-        score: number | null;
-      }[];
+        edges: Array<{
+          node: {
+            requestId: string;
+            detector: string;
+            matches: number;
+            signals: string[];
+            score: number | null;
+          };
+        }>;
+      };
     }>(
       `query ($orgId: ID!) { guardrailEvents(filter: { orgId: $orgId, direction: "INPUT" }) {
-        requestId detector matches signals score } }`,
+        edges { node { requestId detector matches signals score } } } }`,
       { orgId: key.orgId },
     );
+    const guardrailEvents = answer.guardrailEvents.edges.map((edge) => edge.node);
     expect(guardrailEvents.map((event) => event.detector).sort()).toEqual(["EMAIL", "INJECTION"]);
     const injection = guardrailEvents.find((event) => event.detector === "INJECTION");
     expect(injection?.signals).toEqual(["instruction_override"]);
@@ -148,7 +153,7 @@ describe("decisions", () => {
     const otherOrg = await createOrg(gateway, "nosy");
     const token = await createAdminToken(gateway, otherOrg, "OWNER");
     const result = await gateway.graphql(
-      `query ($orgId: ID!) { guardrailEvents(filter: { orgId: $orgId }) { id } }`,
+      `query ($orgId: ID!) { guardrailEvents(filter: { orgId: $orgId }) { edges { node { id } } } }`,
       { orgId: key.orgId },
       token,
     );

@@ -99,6 +99,30 @@ describe("documents past a limit", () => {
     );
   });
 
+  it("costs a connection without `first` as a default page of 50, not as one node", async () => {
+    // Keys, each with its rate limits: 50 × 50 rows when no page size is written.
+    const keys = (outer: string, inner: string) =>
+      `query ${outer.includes("$n") ? "($n: Int)" : ""} { org(id: "${orgId}") { virtualKeys${outer} { edges { node { id
+        rateLimits${inner} { edges { node { id } } } } } } } }`;
+    expectRefused(
+      await gateway.graphql(keys("", ""), {}, viewerToken),
+      /^Document refused: Query Cost limit of 10000 exceeded/,
+    );
+    // A page size by variable is read from the variables, not taken for one node.
+    expectRefused(
+      await gateway.graphql(keys("(first: $n)", "(first: $n)"), { n: 50 }, viewerToken),
+      /^Document refused: Query Cost limit of 10000 exceeded/,
+    );
+    // The same shape at small pages runs: the refusals above are the page size's.
+    for (const [outer, inner, n] of [
+      ["(first: 5)", "(first: 5)", null],
+      ["(first: $n)", "(first: $n)", 5],
+    ] as const) {
+      const result = await gateway.graphql(keys(outer, inner), { n }, viewerToken);
+      expect(result.errors).toBeUndefined();
+    }
+  });
+
   it("refuses an unauthenticated over-limit document as over the limit, not as unauthenticated", async () => {
     expectRefused(
       await gateway.graphql(aliased(31, "orgs { edges { node { id } } }"), {}, ""),
@@ -134,11 +158,11 @@ describe("documents within the limits", () => {
     const { createOrg } = await gateway.admin<{ createOrg: { org: { id: string } } }>(
       `mutation { createOrg(input: { name: "usage" }) { org { id } } }`,
     );
-    const data = await gateway.admin<{ usage: unknown[] }>(
-      `query ($org: ID!) { usage(filter: {orgId: $org, from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"}, groupBy: [PROVIDER, MODEL]) { provider model requests inputTokens outputTokens costUsd } }`,
+    const data = await gateway.admin<{ usage: { edges: unknown[] } }>(
+      `query ($org: ID!) { usage(filter: {orgId: $org, from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"}, groupBy: [PROVIDER, MODEL]) { edges { node { provider model requests inputTokens outputTokens costUsd } } } }`,
       { org: createOrg.org.id },
     );
-    expect(data.usage).toEqual([]);
+    expect(data.usage.edges).toEqual([]);
   });
 });
 

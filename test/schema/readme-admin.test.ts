@@ -77,10 +77,15 @@ describe("the README's admin walk-through", () => {
       | undefined;
     expect(completion?.choices[0]?.message.content).toContain("Hello, route!");
 
-    const usage = one<Array<{ teamId: string; requests: number }>>("usage");
-    expect(usage.map((row) => [rawId(row.teamId), row.requests])).toEqual([
+    type UsagePage = {
+      edges: Array<{ node: { teamId: string; requests: number } }>;
+      pageInfo: { hasNextPage: boolean };
+    };
+    const usage = one<UsagePage>("usage");
+    expect(usage.edges.map(({ node }) => [rawId(node.teamId), node.requests])).toEqual([
       [rawId(variables.TEAM_ID ?? ""), 1],
     ]);
+    expect(usage.pageInfo.hasNextPage).toBe(false);
 
     type TeamPage = {
       teams: { edges: Array<{ node: { name: string } }>; pageInfo: { hasNextPage: boolean } };
