@@ -4,10 +4,22 @@
  * order that rows written meanwhile do not shift; a page is at most 100; another org's token,
  * ids or cursors reach nothing of the org.
  */
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardrailEvents, usageRecords } from "../../db/schema/index.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
+import {
+  cross,
+  EVENTS,
+  eventIds,
+  eventRow,
+  groupKey,
+  pageThrough,
+  RANGE,
+  USAGE,
+  type UsageNode,
+  usageRow,
+} from "./activity-rows.ts";
 import {
   type Connection,
   codesOf,
@@ -16,7 +28,6 @@ import {
   createOrg,
   createTeam,
   messagesOf,
-  nodesOf,
   rawId,
 } from "./admin-helpers.ts";
 
@@ -60,114 +71,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => gateway?.close());
 
-function* cross<A, B, C>(as: A[], bs: B[], cs: C[]): Generator<[A, B, C]> {
-  for (const a of as) for (const b of bs) for (const c of cs) yield [a, b, c];
-}
-
-let sequence = 0;
-function usageRow(input: { org: string; team: string | null; model: string; at: number }) {
-  sequence++;
-  return {
-    requestId: `req_paging_${sequence}_${crypto.randomUUID()}`,
-    orgId: rawId(input.org),
-    teamId: input.team ? rawId(input.team) : null,
-    endpoint: "/v1/chat/completions",
-    provider: "mock",
-    model: input.model,
-    status: 200,
-    stream: false,
-    cacheHit: false,
-    attempts: 1,
-    inputTokens: 10,
-    outputTokens: 5,
-    cachedInputTokens: 0,
-    usageEstimated: false,
-    costNanoUsd: 1_000,
-    latencyMs: 1,
-    createdAt: new Date(input.at),
-  };
-}
-
-function eventRow(org: string, at: string, keyId: string | null = null) {
-  return {
-    orgId: rawId(org),
-    requestId: `req_event_${crypto.randomUUID()}`,
-    keyId,
-    direction: "INPUT",
-    detector: "EMAIL",
-    action: "FLAG",
-    matches: 1,
-    signals: ["email"],
-    createdAt: sql`${at}::timestamptz`,
-  };
-}
-
-const RANGE = { from: "2030-01-01T00:00:00Z", to: "2031-01-01T00:00:00Z" };
-
-type UsageNode = {
-  bucketStart: string | null;
-  model: string | null;
-  teamId: string | null;
-  requests: number;
-};
-const USAGE = `query ($filter: UsageFilter!, $groupBy: [UsageGroupBy!], $bucket: UsageBucket,
-  $first: Int, $after: String) {
-  usage(filter: $filter, groupBy: $groupBy, bucket: $bucket, first: $first, after: $after) {
-    edges { cursor node { bucketStart model teamId requests } } pageInfo { hasNextPage endCursor }
-  }
-}`;
-
-const EVENTS = `query ($filter: GuardrailEventFilter!, $first: Int, $after: String) {
-  guardrailEvents(filter: $filter, first: $first, after: $after) {
-    edges { cursor node { id } } pageInfo { hasNextPage endCursor }
-  }
-}`;
-
-/** Every page after `after`, `first` at a time; `between` runs after the first page. */
-async function pageThrough<Node>(
-  field: "usage" | "guardrailEvents",
-  query: string,
-  variables: Record<string, unknown>,
-  options: { first: number; after?: string | null; token?: string; between?: () => Promise<void> },
-): Promise<{ nodes: Node[]; pages: number }> {
-  const nodes: Node[] = [];
-  let after = options.after ?? null;
-  let pages = 0;
-  for (;;) {
-    const result = await gateway.graphql<Record<string, Connection<Node>>>(
-      query,
-      { ...variables, first: options.first, after },
-      options.token,
-    );
-    expect(result.errors).toBeUndefined();
-    const page = result.data?.[field];
-    if (!page) throw new Error(`no ${field} page`);
-    expect(page.edges.length).toBeLessThanOrEqual(options.first);
-    nodes.push(...nodesOf(page));
-    pages++;
-    if (pages === 1) await options.between?.();
-    if (!page.pageInfo?.hasNextPage) return { nodes, pages };
-    after = page.pageInfo.endCursor;
-    if (pages > 100) throw new Error("paging does not end");
-  }
-}
-
-async function eventIds(org: string, where?: SQL): Promise<string[]> {
-  const rows = await gateway.services.sql.db
-    .select({ id: guardrailEvents.id })
-    .from(guardrailEvents)
-    .where(and(eq(guardrailEvents.orgId, rawId(org)), where))
-    .orderBy(desc(guardrailEvents.createdAt), desc(guardrailEvents.id));
-  return rows.map((row) => row.id);
-}
-
-const groupKey = (node: UsageNode) =>
-  `${node.bucketStart ?? "-"}|${node.teamId ? rawId(node.teamId) : "null"}|${node.model}`;
-
 describe("usage, paged over its groups", () => {
   it("lists every team × model group once across pages of 5, in the order of one page", async () => {
     const variables = { filter: { orgId: orgA, ...RANGE }, groupBy: ["TEAM", "MODEL"] };
-    const whole = await pageThrough<UsageNode>("usage", USAGE, variables, { first: 100 });
+    const whole = await pageThrough<UsageNode>(gateway, "usage", USAGE, variables, { first: 100 });
     expect(whole.pages).toBe(1);
     // Three teams (one of them "no team") × four models, each called once in each of 3 hours.
     expect(whole.nodes).toHaveLength(12);
@@ -176,7 +83,7 @@ describe("usage, paged over its groups", () => {
     // Calls of no team come last, whatever the ids of the teams.
     expect(whole.nodes.slice(-4).map((node) => node.teamId)).toEqual([null, null, null, null]);
 
-    const paged = await pageThrough<UsageNode>("usage", USAGE, variables, { first: 5 });
+    const paged = await pageThrough<UsageNode>(gateway, "usage", USAGE, variables, { first: 5 });
     expect(paged.pages).toBe(3);
     expect(paged.nodes.map(groupKey)).toEqual(whole.nodes.map(groupKey));
   });
@@ -187,7 +94,7 @@ describe("usage, paged over its groups", () => {
       groupBy: ["MODEL"],
       bucket: "HOUR",
     };
-    const paged = await pageThrough<UsageNode>("usage", USAGE, variables, { first: 5 });
+    const paged = await pageThrough<UsageNode>(gateway, "usage", USAGE, variables, { first: 5 });
     const expected = [0, 1, 2].flatMap((hour) =>
       MODELS.map((model) => `${new Date(T0 + hour * HOUR).toISOString()}|null|${model}`),
     );
@@ -197,8 +104,8 @@ describe("usage, paged over its groups", () => {
 
   it("keeps its pages when calls are recorded meanwhile in groups before the cursor", async () => {
     const variables = { filter: { orgId: orgA, ...RANGE }, groupBy: ["MODEL"] };
-    const before = await pageThrough<UsageNode>("usage", USAGE, variables, { first: 100 });
-    const paged = await pageThrough<UsageNode>("usage", USAGE, variables, {
+    const before = await pageThrough<UsageNode>(gateway, "usage", USAGE, variables, { first: 100 });
+    const paged = await pageThrough<UsageNode>(gateway, "usage", USAGE, variables, {
       first: 2,
       // After the page [m-a, m-b]: a new group that sorts first and one more call of m-a.
       between: async () => {
@@ -211,7 +118,7 @@ describe("usage, paged over its groups", () => {
       },
     });
     expect(paged.nodes.map((node) => node.model)).toEqual(before.nodes.map((node) => node.model));
-    const after = await pageThrough<UsageNode>("usage", USAGE, variables, { first: 100 });
+    const after = await pageThrough<UsageNode>(gateway, "usage", USAGE, variables, { first: 100 });
     expect(after.nodes.map((node) => node.model)).toEqual(["a-new", ...MODELS]);
   });
 
@@ -232,9 +139,10 @@ describe("usage, paged over its groups", () => {
 
 describe("guardrailEvents, newest first", () => {
   it("lists every event once across pages of 5, microseconds and ties kept apart", async () => {
-    const expected = await eventIds(orgA);
+    const expected = await eventIds(gateway, orgA);
     expect(expected).toHaveLength(24);
     const paged = await pageThrough<{ id: string }>(
+      gateway,
       "guardrailEvents",
       EVENTS,
       { filter: { orgId: orgA } },
@@ -246,8 +154,9 @@ describe("guardrailEvents, newest first", () => {
 
   it("keeps its pages when newer events are recorded meanwhile", async () => {
     const filter = { orgId: orgA, detector: "EMAIL" };
-    const expected = await eventIds(orgA);
+    const expected = await eventIds(gateway, orgA);
     const paged = await pageThrough<{ id: string }>(
+      gateway,
       "guardrailEvents",
       EVENTS,
       { filter },
@@ -265,7 +174,7 @@ describe("guardrailEvents, newest first", () => {
     );
     expect(paged.nodes.map((node) => node.id)).toEqual(expected);
     // The newer events are there for whoever starts again, first.
-    const fresh = await eventIds(orgA);
+    const fresh = await eventIds(gateway, orgA);
     expect(fresh).toHaveLength(expected.length + 2);
     expect(fresh.slice(2)).toEqual(expected);
   });
@@ -275,13 +184,14 @@ describe("guardrailEvents, newest first", () => {
       .insert(guardrailEvents)
       .values(Array.from({ length: 3 }, () => eventRow(orgA, "2030-03-01T10:30:00Z", rawId(keyA))));
     const paged = await pageThrough<{ id: string }>(
+      gateway,
       "guardrailEvents",
       EVENTS,
       { filter: { orgId: orgA, keyId: keyA } },
       { first: 2 },
     );
     expect(paged.nodes.map((node) => node.id)).toEqual(
-      await eventIds(orgA, eq(guardrailEvents.keyId, rawId(keyA))),
+      await eventIds(gateway, orgA, eq(guardrailEvents.keyId, rawId(keyA))),
     );
     expect(paged.nodes).toHaveLength(3);
   });
@@ -319,7 +229,7 @@ describe("both lists", () => {
   });
 
   it("give another org's OWNER only its own rows with the org's cursors and ids", async () => {
-    const ownEvents = new Set(await eventIds(orgB));
+    const ownEvents = new Set(await eventIds(gateway, orgB));
     // A cursor of org A's events, in org B's list: a position in B's rows, never A's rows.
     const first = await gateway.graphql<{ guardrailEvents: Connection<{ id: string }> }>(EVENTS, {
       filter: { orgId: orgA },
@@ -328,6 +238,7 @@ describe("both lists", () => {
     const cursorA = first.data?.guardrailEvents.pageInfo?.endCursor;
     expect(cursorA).toBeTruthy();
     const events = await pageThrough<{ id: string }>(
+      gateway,
       "guardrailEvents",
       EVENTS,
       { filter: { orgId: orgB } },
@@ -336,6 +247,7 @@ describe("both lists", () => {
     expect(events.nodes.every((node) => ownEvents.has(node.id))).toBe(true);
     // Filtered by org A's key: nothing (the key is no key of B's).
     const byKey = await pageThrough<{ id: string }>(
+      gateway,
       "guardrailEvents",
       EVENTS,
       { filter: { orgId: orgB, keyId: keyA } },
@@ -349,6 +261,7 @@ describe("both lists", () => {
       first: 1,
     });
     const usageB = await pageThrough<UsageNode>(
+      gateway,
       "usage",
       USAGE,
       { filter: { orgId: orgB, ...RANGE }, groupBy: ["MODEL"] },
@@ -356,6 +269,7 @@ describe("both lists", () => {
     );
     expect(usageB.nodes.every((node) => node.model?.startsWith("b-only-"))).toBe(true);
     const byTeam = await pageThrough<UsageNode>(
+      gateway,
       "usage",
       USAGE,
       { filter: { orgId: orgB, teamId: teamsA[0], ...RANGE } },
