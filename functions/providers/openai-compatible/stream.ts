@@ -17,6 +17,7 @@ import {
 import {
   type ChunkStream,
   cancellableChunkStream,
+  type EventReader,
   type ReadState,
   readOrFail,
   type StreamContext,
@@ -73,7 +74,7 @@ export function streamChatCompletion(
 }
 
 async function* readChunks(
-  reader: ReadableStreamDefaultReader<EventSourceMessage>,
+  reader: EventReader,
   context: StreamContext,
   usage: StreamUsage,
   state: ReadState,
@@ -119,8 +120,12 @@ function parseEvent(event: EventSourceMessage, context: StreamContext): Upstream
   } catch {
     throw malformed(name, `an event that is not JSON: ${snippet(event.data)}`);
   }
-  const failure = errorFromStreamEvent(json, context.target);
-  if (failure) throw failure;
+  // Only an object with an `error` field can be one; checked first, as a failed schema parse on
+  // every ordinary chunk cost more than the chunk's own validation.
+  if (typeof json === "object" && json !== null && "error" in json) {
+    const failure = errorFromStreamEvent(json, context.target);
+    if (failure) throw failure;
+  }
   if (event.event === "error") throw malformed(name, `an error event: ${snippet(event.data)}`);
   const parsed = upstreamChunkSchema.safeParse(json);
   if (!parsed.success) {
