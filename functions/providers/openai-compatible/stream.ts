@@ -28,6 +28,7 @@ import { snippet } from "../http.ts";
 import type { StreamUsage } from "../stream-usage.ts";
 import { errorFromStreamEvent } from "./errors.ts";
 import { mapFinishReason } from "./finish-reason.ts";
+import { isPlainChunk } from "./plain-chunk.ts";
 import {
   normalizeToolCallDelta,
   normalizeUsage,
@@ -35,7 +36,7 @@ import {
   upstreamUsageSchema,
 } from "./wire.ts";
 
-const upstreamChunkSchema = z.looseObject({
+export const upstreamChunkSchema = z.looseObject({
   id: z.string().nullish(),
   created: z.number().nullish(),
   model: z.string().nullish(),
@@ -127,6 +128,7 @@ function parseEvent(event: EventSourceMessage, context: StreamContext): Upstream
     if (failure) throw failure;
   }
   if (event.event === "error") throw malformed(name, `an error event: ${snippet(event.data)}`);
+  if (isPlainChunk(json)) return json as UpstreamChunk;
   const parsed = upstreamChunkSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
