@@ -28,7 +28,7 @@ import { snippet } from "../http.ts";
 import type { StreamUsage } from "../stream-usage.ts";
 import { errorFromStreamEvent } from "./errors.ts";
 import { mapFinishReason } from "./finish-reason.ts";
-import { isPlainChunk } from "./plain-chunk.ts";
+import { isPlainChunk } from "./plain-answer.ts";
 import {
   normalizeToolCallDelta,
   normalizeUsage,
