@@ -27,6 +27,15 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return out;
 }
 
+/** A promise the test opens (Promise.withResolvers is not in Node 20). */
+function gate(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
 describe("server-sent events", () => {
   it("encodes a chunk as one data event", () => {
     expect(decoder.decode(encodeChunkEvent(chunk("hi")))).toBe(
@@ -55,20 +64,50 @@ describe("server-sent events", () => {
     );
   });
 
-  it("asks the source for the next chunk only when the client reads", async () => {
+  it("asks the source for nothing before the client reads, then at most one chunk ahead", async () => {
     let pulled = 0;
+    const gates = [gate(), gate()];
     async function* chunks() {
-      for (const text of ["a", "b", "c"]) {
+      for (const [index, text] of ["a", "b", "c"].entries()) {
         pulled++;
+        await gates[index]?.promise;
         yield chunk(text);
       }
     }
     const reader = chatChunksToSse(chunks()).getReader();
-    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 5));
     expect(pulled).toBe(0);
-    await reader.read();
-    expect(pulled).toBe(1);
+    gates[0]?.resolve();
+    const first = await reader.read();
+    expect(decoder.decode(first.value)).toBe(`data: ${JSON.stringify(chunk("a"))}\n\n`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // "b" was asked for, but is not there yet: nothing further is read from the source.
+    expect(pulled).toBe(2);
+    // A generator's return() waits for its pending next(), so let "b" arrive before leaving.
+    gates[1]?.resolve();
     await reader.cancel();
+    expect(pulled).toBe(2);
+  });
+
+  it("writes the chunks that are ready together, without waiting for the next", async () => {
+    const opened = gate();
+    async function* chunks() {
+      yield chunk("a");
+      yield chunk("b");
+      await opened.promise;
+      yield chunk("c");
+    }
+    const reader = chatChunksToSse(chunks()).getReader();
+    const first = await reader.read();
+    expect(decoder.decode(first.value)).toBe(
+      `data: ${JSON.stringify(chunk("a"))}\n\ndata: ${JSON.stringify(chunk("b"))}\n\n`,
+    );
+    opened.resolve();
+    const second = await reader.read();
+    expect(decoder.decode(second.value)).toBe(
+      `data: ${JSON.stringify(chunk("c"))}\n\ndata: [DONE]\n\n`,
+    );
+    expect((await reader.read()).done).toBe(true);
   });
 
   it("closes the source when the client goes away", async () => {
@@ -77,6 +116,7 @@ describe("server-sent events", () => {
     async function* chunks() {
       try {
         yield chunk("a");
+        await new Promise((resolve) => setTimeout(resolve, 10));
         yield chunk("b");
       } finally {
         closed = true;

@@ -12,6 +12,7 @@ import { type ChatCompletionChunk, usageChunk } from "../../protocols/openai/cha
 import {
   type ChunkStream,
   cancellableChunkStream,
+  type EventReader,
   type ReadState,
   readOrFail,
   type StreamContext,
@@ -37,7 +38,7 @@ export function streamMessages(
 }
 
 async function* readChunks(
-  reader: ReadableStreamDefaultReader<EventSourceMessage>,
+  reader: EventReader,
   context: StreamContext,
   usage: StreamUsage,
   state: ReadState,

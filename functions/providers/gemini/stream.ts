@@ -13,6 +13,7 @@ import { type ChatCompletionChunk, usageChunk } from "../../protocols/openai/cha
 import {
   type ChunkStream,
   cancellableChunkStream,
+  type EventReader,
   type ReadState,
   readOrFail,
   type StreamContext,
@@ -41,7 +42,7 @@ export function streamGenerateContent(
 }
 
 async function* readChunks(
-  reader: ReadableStreamDefaultReader<EventSourceMessage>,
+  reader: EventReader,
   context: StreamContext,
   usage: StreamUsage,
   state: ReadState,

@@ -11,6 +11,7 @@ import type {
 } from "../../protocols/openai/chat.ts";
 import { ProviderError } from "../errors.ts";
 import { mapFinishReason } from "./finish-reason.ts";
+import { isPlainCompletion } from "./plain-answer.ts";
 import {
   normalizeToolCall,
   normalizeUsage,
@@ -25,7 +26,7 @@ const upstreamMessageSchema = z.looseObject({
   tool_calls: z.array(upstreamToolCallSchema).nullish(),
 });
 
-const upstreamCompletionSchema = z.looseObject({
+export const upstreamCompletionSchema = z.looseObject({
   id: z.string().nullish(),
   created: z.number().nullish(),
   model: z.string().nullish(),
@@ -43,6 +44,7 @@ const upstreamCompletionSchema = z.looseObject({
 });
 
 type UpstreamMessage = z.infer<typeof upstreamMessageSchema>;
+type UpstreamCompletion = z.infer<typeof upstreamCompletionSchema>;
 
 /** Fallbacks for fields some compatible servers leave out. */
 export interface ResponseDefaults {
@@ -62,18 +64,7 @@ export function parseChatCompletion(
   defaults: ResponseDefaults,
   provider: string,
 ): ParsedCompletion {
-  const parsed = upstreamCompletionSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? issue.path.join(".") || "body" : "body";
-    throw new ProviderError({
-      kind: "bad_response",
-      message: `Provider '${provider}' answered with an invalid chat completion (${where}: ${issue?.message ?? "invalid"}).`,
-      status: 502,
-      retryable: false,
-    });
-  }
-  const upstream = parsed.data;
+  const upstream = isPlainCompletion(json) ? (json as UpstreamCompletion) : checked(json, provider);
   const usage = normalizeUsage(upstream.usage);
   const choices = upstream.choices.map(
     (choice, position): CompletionChoice => ({
@@ -96,6 +87,20 @@ export function parseChatCompletion(
   if (upstream.system_fingerprint) response.system_fingerprint = upstream.system_fingerprint;
   if (upstream.service_tier) response.service_tier = upstream.service_tier;
   return { response, usage };
+}
+
+/** The answer through the schema, or the bad_response error that names what is wrong. */
+function checked(json: unknown, provider: string): UpstreamCompletion {
+  const parsed = upstreamCompletionSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue ? issue.path.join(".") || "body" : "body";
+  throw new ProviderError({
+    kind: "bad_response",
+    message: `Provider '${provider}' answered with an invalid chat completion (${where}: ${issue?.message ?? "invalid"}).`,
+    status: 502,
+    retryable: false,
+  });
 }
 
 function normalizeMessage(message: UpstreamMessage): CompletionMessage {

@@ -17,6 +17,7 @@ import {
 import {
   type ChunkStream,
   cancellableChunkStream,
+  type EventReader,
   type ReadState,
   readOrFail,
   type StreamContext,
@@ -27,6 +28,7 @@ import { snippet } from "../http.ts";
 import type { StreamUsage } from "../stream-usage.ts";
 import { errorFromStreamEvent } from "./errors.ts";
 import { mapFinishReason } from "./finish-reason.ts";
+import { isPlainChunk } from "./plain-answer.ts";
 import {
   normalizeToolCallDelta,
   normalizeUsage,
@@ -34,7 +36,7 @@ import {
   upstreamUsageSchema,
 } from "./wire.ts";
 
-const upstreamChunkSchema = z.looseObject({
+export const upstreamChunkSchema = z.looseObject({
   id: z.string().nullish(),
   created: z.number().nullish(),
   model: z.string().nullish(),
@@ -73,7 +75,7 @@ export function streamChatCompletion(
 }
 
 async function* readChunks(
-  reader: ReadableStreamDefaultReader<EventSourceMessage>,
+  reader: EventReader,
   context: StreamContext,
   usage: StreamUsage,
   state: ReadState,
@@ -119,9 +121,14 @@ function parseEvent(event: EventSourceMessage, context: StreamContext): Upstream
   } catch {
     throw malformed(name, `an event that is not JSON: ${snippet(event.data)}`);
   }
-  const failure = errorFromStreamEvent(json, context.target);
-  if (failure) throw failure;
+  // Only an object with an `error` field can be one; checked first, as a failed schema parse on
+  // every ordinary chunk cost more than the chunk's own validation.
+  if (typeof json === "object" && json !== null && "error" in json) {
+    const failure = errorFromStreamEvent(json, context.target);
+    if (failure) throw failure;
+  }
   if (event.event === "error") throw malformed(name, `an error event: ${snippet(event.data)}`);
+  if (isPlainChunk(json)) return json as UpstreamChunk;
   const parsed = upstreamChunkSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
