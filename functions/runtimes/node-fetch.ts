@@ -20,10 +20,10 @@ export function createRequestFetch(dispatcher: Dispatcher = new Agent()): typeof
       body: init.body as string | Uint8Array | null | undefined,
       signal: init.signal ?? undefined,
     });
-    const headers = new Headers();
+    const headers: [string, string][] = [];
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-      else if (value !== undefined) headers.set(name, value);
+      if (Array.isArray(value)) for (const item of value) headers.push([name, item]);
+      else if (value !== undefined) headers.push([name, value]);
     }
     const init2 = { status: answer.statusCode, headers };
     // 1xx-free statuses that may not carry a body per the Response constructor.
@@ -31,12 +31,91 @@ export function createRequestFetch(dispatcher: Dispatcher = new Agent()): typeof
       answer.body.resume();
       return new Response(null, init2);
     }
-    if (headers.get("content-type")?.includes("text/event-stream")) {
+    const type = answer.headers["content-type"];
+    if (typeof type === "string" && type.includes("text/event-stream")) {
       return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, init2);
     }
-    return new Response(new Uint8Array(await answer.body.arrayBuffer()), init2);
+    return new BytesResponse(new Uint8Array(await answer.body.arrayBuffer()), init2);
   };
   return requestFetch as typeof fetch;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * A whole answer held as bytes. Node's Response would wrap them in a web stream that text() and
+ * json() then read back chunk by chunk; the adapters read a JSON answer whole, so those read the
+ * bytes directly. `body` still gives a stream, built on first use, for a caller that wants one.
+ */
+class BytesResponse extends Response {
+  #bytes: Uint8Array<ArrayBuffer>;
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null = null;
+  #used = false;
+
+  constructor(bytes: Uint8Array<ArrayBuffer>, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    if (this.#stream === null) {
+      const bytes = this.#bytes;
+      this.#stream = new ReadableStream({
+        start(controller) {
+          if (bytes.byteLength > 0) controller.enqueue(bytes);
+          controller.close();
+        },
+      });
+    }
+    return this.#stream;
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#used || (this.#stream?.locked ?? false);
+  }
+
+  override text(): Promise<string> {
+    return this.#consume().then((bytes) => decoder.decode(bytes));
+  }
+
+  override json(): Promise<unknown> {
+    return this.text().then(JSON.parse);
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#consume().then((bytes) =>
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
+  }
+
+  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#consume().then((bytes) => bytes.slice());
+  }
+
+  override blob(): Promise<Blob> {
+    return this.#consume().then(
+      (bytes) => new Blob([bytes], { type: this.headers.get("content-type") ?? "" }),
+    );
+  }
+
+  override clone(): Response {
+    if (this.bodyUsed) throw new TypeError("Response.clone: Body has already been consumed.");
+    return new BytesResponse(this.#bytes, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+    });
+  }
+
+  /** The bytes, once: through the stream if `body` was asked for, else directly. */
+  #consume(): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.bodyUsed) {
+      return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+    }
+    this.#used = true;
+    if (this.#stream === null) return Promise.resolve(this.#bytes);
+    return new Response(this.#stream).arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  }
 }
 
 function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
