@@ -52,8 +52,10 @@ const json = () =>
 describe("a JSON answer", () => {
   it("carries the status, the headers and the body, read by text()", async () => {
     const response = await json();
+    expect(response).toBeInstanceOf(Response);
     expect(response.status).toBe(201);
     expect(response.ok).toBe(true);
+    expect(response.redirected).toBe(false);
     expect(response.headers.get("x-echo")).toBe("a");
     expect(response.bodyUsed).toBe(false);
     expect(JSON.parse(await response.text())).toEqual({
