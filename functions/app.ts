@@ -23,7 +23,8 @@ import { healthResponse, readinessResponse } from "./health.ts";
 import { metricsResponse } from "./observability/metrics-route.ts";
 import type { Services } from "./services.ts";
 
-type AppEnv = { Variables: { requestId: string } };
+/** What every route gets from the fetch wrapper below: the request id, made before routing. */
+type AppEnv = { Bindings: { requestId: string } };
 
 export interface App {
   fetch(request: Request): Promise<Response>;
@@ -32,13 +33,6 @@ export interface App {
 export function createApp(services: Services): App {
   const app = new Hono<AppEnv>();
   const admin = createAdminServer(services);
-
-  app.use(async (c, next) => {
-    const requestId = newRequestId();
-    c.set("requestId", requestId);
-    await next();
-    c.res.headers.set("x-request-id", requestId);
-  });
 
   app.get("/health", () => healthResponse());
   app.get("/ready", () => readinessResponse(services));
@@ -64,24 +58,22 @@ export function createApp(services: Services): App {
     }),
   );
   app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) =>
-    admin.fetch(c.req.raw, { requestId: c.get("requestId") }),
+    admin.fetch(c.req.raw, { requestId: c.env.requestId }),
   );
 
   app.post("/v1/chat/completions", (c) =>
-    runEndpoint(chatCompletions, c.req.raw, services, c.get("requestId")),
+    runEndpoint(chatCompletions, c.req.raw, services, c.env.requestId),
   );
-  app.post("/v1/embeddings", (c) =>
-    runEndpoint(embeddings, c.req.raw, services, c.get("requestId")),
-  );
-  app.get("/v1/models", (c) => runEndpoint(listModels, c.req.raw, services, c.get("requestId")));
-  app.post("/v1/messages", (c) => runEndpoint(messages, c.req.raw, services, c.get("requestId")));
+  app.post("/v1/embeddings", (c) => runEndpoint(embeddings, c.req.raw, services, c.env.requestId));
+  app.get("/v1/models", (c) => runEndpoint(listModels, c.req.raw, services, c.env.requestId));
+  app.post("/v1/messages", (c) => runEndpoint(messages, c.req.raw, services, c.env.requestId));
   app.all("/v1/messages", (c) =>
     anthropicErrorResponse(
       new GatewayError("method_not_allowed", "Use POST for /v1/messages"),
-      new Headers({ "x-request-id": c.get("requestId") }),
+      new Headers({ "x-request-id": c.env.requestId }),
     ),
   );
-  app.post("/v1/responses", (c) => runEndpoint(responses, c.req.raw, services, c.get("requestId")));
+  app.post("/v1/responses", (c) => runEndpoint(responses, c.req.raw, services, c.env.requestId));
   app.all("/v1/chat/completions", () => {
     throw new GatewayError("method_not_allowed", "Use POST for /v1/chat/completions");
   });
@@ -100,7 +92,7 @@ export function createApp(services: Services): App {
     const gatewayError = toGatewayError(error);
     if (gatewayError.kind === "internal") {
       services.log.error("unhandled error", {
-        requestId: c.get("requestId"),
+        requestId: c.env.requestId,
         path: c.req.path,
         error,
       });
@@ -108,5 +100,14 @@ export function createApp(services: Services): App {
     return openAIErrorResponse(gatewayError, new Headers());
   });
 
-  return { fetch: (request) => Promise.resolve(app.fetch(request)) };
+  // The request id is made and echoed here rather than in a middleware: a route with one handler
+  // and no middleware is dispatched by Hono without composing a chain (`await next()` per call).
+  return {
+    async fetch(request) {
+      const requestId = newRequestId();
+      const response = await app.fetch(request, { requestId });
+      response.headers.set("x-request-id", requestId);
+      return response;
+    },
+  };
 }

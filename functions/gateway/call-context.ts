@@ -102,8 +102,13 @@ export function newCallContext(init: {
   services: Services;
   metered: boolean;
 }): CallContext {
+  // Fields spelled out (no spread): every context then has one shape, built in one step.
   return {
-    ...init,
+    requestId: init.requestId,
+    endpoint: init.endpoint,
+    request: init.request,
+    services: init.services,
+    metered: init.metered,
     startedAt: init.services.clock(),
     requestedModel: null,
     stream: false,

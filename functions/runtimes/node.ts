@@ -1,8 +1,8 @@
-/** `npm start`: the app on Node's http server, drained on SIGTERM/SIGINT. */
-import { serve } from "@hono/node-server";
+/** `npm start`: the app on Node's http server (node-server.ts), drained on SIGTERM/SIGINT. */
 import { Agent } from "undici";
 import { announce, bootOrExit, gracefulShutdown } from "./boot.ts";
 import { createRequestFetch } from "./node-fetch.ts";
+import { serveNode } from "./node-server.ts";
 
 // Upstream calls go over undici's request (node-fetch.ts), not the WHATWG fetch; where private
 // upstreams are refused, through the connect-time guard's Agent.
@@ -17,8 +17,8 @@ const booted = await bootOrExit(
     ),
   }),
 );
-const server = serve({ fetch: booted.app.fetch, port: booted.port }, (info) =>
-  announce(booted, info.port, `node ${process.version}`),
+const server = serveNode(booted.app, { port: booted.port }, (port) =>
+  announce(booted, port, `node ${process.version}`),
 );
 
 // server.close() stops accepting connections and waits for in-flight responses.

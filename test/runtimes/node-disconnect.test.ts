@@ -2,9 +2,9 @@
  * Over a real Node HTTP server (the adapter `npm start` uses): a client that hangs up in the
  * middle of a stream makes the gateway hang up on the upstream too, and the server keeps serving.
  */
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { serveNode } from "../../functions/runtimes/node-server.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
 import {
   createOpenAICompatibleProvider,
@@ -16,7 +16,7 @@ import { streamText } from "../support/stream-text.ts";
 
 let upstream: FakeOpenAI;
 let gateway: TestGateway;
-let server: ReturnType<typeof serve>;
+let server: Server;
 let baseUrl: string;
 let secret: string;
 
@@ -31,9 +31,10 @@ beforeAll(async () => {
     baseUrl: upstream.baseUrl,
     apiKey: "sk-upstream",
   });
-  server = serve({ fetch: gateway.app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise<void>((resolve) => server.once("listening", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = await new Promise<number>((resolve) => {
+    server = serveNode(gateway.app, { port: 0, hostname: "127.0.0.1" }, resolve);
+  });
+  baseUrl = `http://127.0.0.1:${port}`;
 });
 
 afterAll(async () => {

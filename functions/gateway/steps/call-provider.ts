@@ -245,17 +245,9 @@ async function callOnce(
       retryable: true,
     });
   }
-  // The timeout bounds the wait for the answer to begin, not the length of a stream.
-  const clientSignal = attempting.call.request.signal ? [attempting.call.request.signal] : [];
-  const timeout = new AbortController();
-  const timer = setTimeout(
-    () => timeout.abort(new DOMException("upstream timed out", "TimeoutError")),
-    timeoutMs,
-  );
+  const abort = attemptSignal(attempting, timeoutMs);
   const options = {
-    // The client's own signal too: the deadline lets go of it once the answer has begun, but
-    // a client that leaves mid-stream must still close the upstream.
-    signal: AbortSignal.any([timeout.signal, attempting.deadline.signal, ...clientSignal]),
+    signal: abort.signal,
     fetch: attempting.call.services.fetch,
     requestId: attempting.call.requestId,
   };
@@ -266,8 +258,46 @@ async function callOnce(
     }
     return await adapter.chatCompletion(attempting.request, deployment.target, options);
   } finally {
-    clearTimeout(timer);
+    abort.dispose();
   }
+}
+
+/**
+ * One attempt's signal: it aborts when the attempt's timeout passes, when the request's deadline
+ * does, or when the client goes away. The timeout bounds the wait for the answer to begin, not
+ * the length of a stream (dispose() clears it); the client is followed past that, since the
+ * deadline lets go of it once the answer has begun, but a client that leaves mid-stream must
+ * still close the upstream. One controller and listeners rather than AbortSignal.any over a
+ * second controller: on Node every AbortSignal costs a transferable object, per attempt.
+ */
+function attemptSignal(
+  attempting: Attempting,
+  timeoutMs: number,
+): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("upstream timed out", "TimeoutError")),
+    timeoutMs,
+  );
+  const follow = (source: AbortSignal | null | undefined) => {
+    if (!source) return () => {};
+    if (source.aborted) {
+      controller.abort(source.reason);
+      return () => {};
+    }
+    const onAbort = () => controller.abort(source.reason);
+    source.addEventListener("abort", onAbort, { once: true });
+    return () => source.removeEventListener("abort", onAbort);
+  };
+  const unfollowDeadline = follow(attempting.deadline.signal);
+  follow(attempting.call.request.signal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      unfollowDeadline();
+    },
+  };
 }
 
 /** Deployment's own timeout, else its provider's, else its provider kind's, else 120 s. */

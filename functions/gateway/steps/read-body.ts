@@ -13,6 +13,18 @@
  */
 import { GatewayError } from "../errors.ts";
 
+/**
+ * Where a runtime entry can hand the body over as bytes without a web stream (Node: straight from
+ * the IncomingMessage, see ../../runtimes/node-server.ts), it attaches a reader under this key;
+ * elsewhere (Bun, Deno, Vercel, tests calling app.fetch) the body is read from request.body. The
+ * reader enforces the limit while reading and resolves null as soon as the body passes it.
+ */
+export const READ_BODY_BYTES = Symbol.for("switchyard.readBodyBytes");
+
+export interface BodyBytesSource {
+  [READ_BODY_BYTES]?: (maxBytes: number) => Promise<Uint8Array | null>;
+}
+
 /** Far beyond any real request (OpenAI allows 10 levels in a structured-output schema). */
 export const MAX_JSON_DEPTH = 100;
 
@@ -20,29 +32,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   assertJsonContentType(request.headers.get("content-type"));
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body)
-    throw new GatewayError("invalid_json", "The request body is empty; send JSON.");
-
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  const text = new TextDecoder().decode(bytes);
+  const readBytes = (request as BodyBytesSource)[READ_BODY_BYTES];
+  const bytes = readBytes ? await readBytes(maxBytes) : await readStream(request, maxBytes);
+  if (bytes === null) throw tooLarge(maxBytes);
+  const text = decoder.decode(bytes);
   if (text.trim() === "")
     throw new GatewayError("invalid_json", "The request body is empty; send JSON.");
   if (nestingExceeds(text, MAX_JSON_DEPTH)) {
@@ -59,6 +52,34 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       "We could not parse the JSON body of your request. Check that it is valid JSON.",
     );
   }
+}
+
+const decoder = new TextDecoder();
+
+/** The portable read: request.body chunk by chunk; null (and the rest cancelled) past the limit. */
+async function readStream(request: Request, maxBytes: number): Promise<Uint8Array | null> {
+  if (!request.body)
+    throw new GatewayError("invalid_json", "The request body is empty; send JSON.");
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
 }
 
 function assertJsonContentType(header: string | null): void {

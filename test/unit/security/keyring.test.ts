@@ -61,6 +61,35 @@ describe("hashSecret", () => {
     expect(hash).not.toBe(createHash("sha256").update(SECRET).digest("hex"));
     expect(hash).not.toContain(SECRET);
   });
+
+  it("gives the bytes WebCrypto's HMAC gives under the same HKDF pepper (Node's createHmac path)", async () => {
+    // The portable path, computed here independently: stored hashes must match across runtimes.
+    const encoder = new TextEncoder();
+    const root = await crypto.subtle.importKey(
+      "raw",
+      encoder.encode(ENCRYPTION_KEY),
+      "HKDF",
+      false,
+      ["deriveKey"],
+    );
+    const pepper = await crypto.subtle.deriveKey(
+      {
+        name: "HKDF",
+        hash: "SHA-256",
+        salt: encoder.encode("switchyard"),
+        info: encoder.encode("secret-hash/v1"),
+      },
+      root,
+      { name: "HMAC", hash: "SHA-256", length: 256 },
+      false,
+      ["sign"],
+    );
+    for (const secret of [SECRET, "", "clé secrète 🔑", "x".repeat(1000)]) {
+      const mac = new Uint8Array(await crypto.subtle.sign("HMAC", pepper, encoder.encode(secret)));
+      const expected = Array.from(mac, (byte) => byte.toString(16).padStart(2, "0")).join("");
+      expect(await keyring.hashSecret(secret)).toBe(expected);
+    }
+  });
 });
 
 describe("secretMatches", () => {
