@@ -10,6 +10,7 @@ import "./types/budget.ts";
 import "./types/rate-limit.ts";
 import "./types/model-price.ts";
 import "./types/usage.ts";
+import "./types/usage-record.ts";
 import "./types/viewer.ts";
 import "./types/webhook.ts";
 import "./types/guardrail-policy.ts";

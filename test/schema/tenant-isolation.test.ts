@@ -13,7 +13,7 @@ import {
   type IntrospectionQuery,
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, guardrailEvents } from "../../db/schema/index.ts";
+import { auditEvents, guardrailEvents, usageRecords } from "../../db/schema/index.ts";
 import { startTestGateway, type TestGateway } from "../support/gateway.ts";
 import {
   codesOf,
@@ -120,7 +120,8 @@ async function victimFixtures(orgName: string, existingOrg?: string): Promise<Fi
 
 /**
  * Two agents (the grantor with a key of its own), a grant between them, a guardrail policy on the
- * org and a guardrail event of one call under it, all made through the API as an operator would.
+ * org and a guardrail event and usage record of one call under it, all made through the API as an
+ * operator would.
  */
 async function agentFixtures(orgId: string, keySecret: string): Promise<Fixtures> {
   const made = await gateway.admin<{
@@ -158,12 +159,19 @@ async function agentFixtures(orgId: string, keySecret: string): Promise<Fixtures
     .from(guardrailEvents)
     .where(eq(guardrailEvents.orgId, rawId(orgId)));
   if (!event) throw new Error("no guardrail event recorded");
+  // The same call's usage record: a node, and a row of Org.usageRecords.
+  const [record] = await gateway.services.sql.db
+    .select({ id: usageRecords.id })
+    .from(usageRecords)
+    .where(eq(usageRecords.orgId, rawId(orgId)));
+  if (!record) throw new Error("no usage record stored");
   return {
     Agent: from,
     GranteeAgent: to,
     DelegationGrant: granted.createDelegationGrant.grant.id,
     GuardrailPolicy: made.setGuardrailPolicy.policy.id,
     GuardrailEvent: encodeGlobalID("GuardrailEvent", event.id),
+    UsageRecord: encodeGlobalID("UsageRecord", record.id),
   };
 }
 
