@@ -1,0 +1,14 @@
+/**
+ * The native twins the embedded engine runs instead of fengari, by the SHA1 of the exact Lua
+ * text each twins (as the client sends it, so as sha1Hex of the exported constant computes
+ * it). An edited script gets a new SHA1 and simply runs in fengari;
+ * test/redis/native-scripts.test.ts fails until the twin and its SHA1 here are updated.
+ */
+import { reserveTwin, seedTwin, settleTwin } from "./limits.ts";
+import type { NativeScript } from "./twin.ts";
+
+export const NATIVE_SCRIPTS: ReadonlyMap<string, NativeScript> = new Map([
+  ["76b9f648c039a495bb2823db8292be0fcd5f9295", reserveTwin],
+  ["eb6b9b3598300df63776fe109405bb1d444a1d20", settleTwin],
+  ["9b73ccdfacd42f6b11e77d044d942c531e128316", seedTwin],
+]);
