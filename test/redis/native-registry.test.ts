@@ -19,7 +19,6 @@ const ROOT = join(import.meta.dirname, "../..");
 /** Scripts run in the VM on purpose, by file: they are off the per-request path. */
 const LUA_ONLY: Record<string, string> = {
   "functions/accounting/usage-outbox.ts": "drains the outbox only while Postgres is down",
-  "functions/routing/health/health-scripts.ts": "twins not written yet",
 };
 
 function sourceFiles(dir: string): string[] {

@@ -4,6 +4,7 @@
  * it). An edited script gets a new SHA1 and simply runs in fengari;
  * test/redis/native-scripts.test.ts fails until the twin and its SHA1 here are updated.
  */
+import { claimProbeTwin, enterTwin, recordAttemptTwin } from "./health.ts";
 import { reserveTwin, seedTwin, settleTwin } from "./limits.ts";
 import type { NativeScript } from "./twin.ts";
 
@@ -11,4 +12,7 @@ export const NATIVE_SCRIPTS: ReadonlyMap<string, NativeScript> = new Map([
   ["76b9f648c039a495bb2823db8292be0fcd5f9295", reserveTwin],
   ["eb6b9b3598300df63776fe109405bb1d444a1d20", settleTwin],
   ["9b73ccdfacd42f6b11e77d044d942c531e128316", seedTwin],
+  ["da50caad04ca8f3e587467c644db823f2c6aaa85", recordAttemptTwin],
+  ["b7f89e80880f3d81df1b92ea12ec51302155a533", claimProbeTwin],
+  ["1515ea2fc3b6a5e980b388f0284057cbb78ed6aa", enterTwin],
 ]);
