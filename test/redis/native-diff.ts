@@ -4,6 +4,7 @@
  * and keyspace by keyspace (values, order and expiry times). The clock is faked (Date only),
  * so both engines expire and stamp TTLs at the same instants.
  */
+import { readFileSync } from "node:fs";
 import { EmbeddedRedis } from "../../db/redis/embedded/engine.ts";
 import type { RedisValue } from "../../db/redis/embedded/keyspace.ts";
 import { NATIVE_SCRIPTS } from "../../db/redis/embedded/native/registry.ts";
@@ -107,4 +108,10 @@ export class EnginePair {
     this.lua.close();
     this.native.close();
   }
+}
+
+/** The Lua template literals of a source file, as sent (for scripts a module keeps private). */
+export function luaLiterals(file: string): string[] {
+  const text = readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
+  return [...text.matchAll(/`([^`]*redis\.call[^`]*)`/g)].map((match) => match[1] ?? "");
 }

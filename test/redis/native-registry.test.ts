@@ -17,9 +17,7 @@ import { EnginePair } from "./native-diff.ts";
 const ROOT = join(import.meta.dirname, "../..");
 
 /** Scripts run in the VM on purpose, by file: they are off the per-request path. */
-const LUA_ONLY: Record<string, string> = {
-  "functions/accounting/usage-outbox.ts": "drains the outbox only while Postgres is down",
-};
+const LUA_ONLY: Record<string, string> = {};
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })

@@ -6,6 +6,7 @@
  */
 import { claimProbeTwin, enterTwin, recordAttemptTwin } from "./health.ts";
 import { reserveTwin, seedTwin, settleTwin } from "./limits.ts";
+import { claimTwin, releaseTwin, settleClaimTwin } from "./outbox.ts";
 import type { NativeScript } from "./twin.ts";
 
 export const NATIVE_SCRIPTS: ReadonlyMap<string, NativeScript> = new Map([
@@ -15,4 +16,7 @@ export const NATIVE_SCRIPTS: ReadonlyMap<string, NativeScript> = new Map([
   ["da50caad04ca8f3e587467c644db823f2c6aaa85", recordAttemptTwin],
   ["b7f89e80880f3d81df1b92ea12ec51302155a533", claimProbeTwin],
   ["1515ea2fc3b6a5e980b388f0284057cbb78ed6aa", enterTwin],
+  ["f6ccd3f6b0f00512efe3b42e2ca5da8ced68b067", claimTwin],
+  ["64811303d02f1655995d1361fb06ac2f5ffba381", releaseTwin],
+  ["cde2247dea2dbcf3d53b197d06862b4e3dac64b3", settleClaimTwin],
 ]);
