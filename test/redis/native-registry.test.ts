@@ -101,4 +101,18 @@ describe("native script registry", () => {
     expect(pair.counts.native).toBe(1);
     pair.close();
   });
+
+  it("runs the gateway's argument shapes natively (a 1,000,000 USD limit is 16 digits)", () => {
+    const pair = new EnginePair();
+    const now = String(Date.now());
+    const keys = ["v", "b:s", "b:h"];
+    const args = [now, "req-1", "", "120000", "900000", "0", "1"];
+    args.push("1000000000000000", "2592000000", "86400000", "25000000");
+    pair.run(["HSET", "b:s", "seeded", "1", "spent", "0", "reserved", "0"]);
+    const { lua, native } = pair.run(["EVAL", RESERVE_SCRIPT, "3", ...keys, ...args]);
+    expect(native).toEqual(lua);
+    expect(native).toEqual(["ok", 999_999_975_000_000]);
+    expect(pair.counts).toEqual({ native: 1, declined: 0 });
+    pair.close();
+  });
 });

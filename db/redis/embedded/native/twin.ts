@@ -44,14 +44,19 @@ export class NativeScriptError extends Error {
   override readonly name = "NativeScriptError";
 }
 
-/** Arguments a twin reads as numbers must look like this, or it declines. */
-const PLAIN_NUMBER = /^-?[0-9]{1,15}(\.[0-9]{1,15})?$/;
+/**
+ * Arguments a twin reads as numbers must look like this, or it declines: decimal digits, an
+ * optional fraction and exponent. fengari reads such text as an integer when it fits 32 bits
+ * and with parseFloat otherwise, both the value Number() gives (limits in nano-USD run to 16
+ * digits and more).
+ */
+const PLAIN_NUMBER = /^-?[0-9]{1,40}(\.[0-9]{1,40})?([eE][+-]?[0-9]{1,4})?$/;
 const PLAIN_INTEGER = /^-?[0-9]{1,15}$/;
 
 /**
- * tonumber(text) for the plain decimals PLAIN_NUMBER accepts, exactly as fengari reads them
- * (an integer or parseFloat, both exact or correctly rounded like Number), plus the sandbox's
- * `+ 0.0`, which also turns -0 into 0. undefined when the text is not that plain.
+ * tonumber(text) for the plain decimals PLAIN_NUMBER accepts, exactly as fengari reads them,
+ * plus the sandbox's `+ 0.0`, which also turns -0 into 0. undefined when the text is not that
+ * plain.
  */
 export function plainNumber(text: string | undefined): number | undefined {
   if (text === undefined || !PLAIN_NUMBER.test(text)) return undefined;
