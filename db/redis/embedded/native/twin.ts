@@ -10,8 +10,10 @@
  * number conversions (Lua's tonumber, %.14g for tostring, %.17g for numbers passed to
  * redis.call, truncation of numbers in replies) and the same error text, line included.
  * Where the arguments fall outside what the twin reproduces exactly (a number spelled in a
- * form only Lua's reader knows, too few arguments), it declines before its first command and
- * the script runs in fengari.
+ * form only Lua's reader knows, too few arguments), it declines before its first write and
+ * the script runs in fengari from the start. Known gaps, none reachable from the gateway's
+ * own data: a stored value with a lone surrogate (fengari would mend it to U+FFFD), and a
+ * loop the VM would stop at its time limit stops here after as many turns as it can take.
  */
 import { lua51NumberToString } from "../lua/fengari-number-format.ts";
 import { formatG17 } from "../numbers.ts";
@@ -30,7 +32,7 @@ export interface NativeHost {
   timeLimit(line: number): NativeScriptError;
 }
 
-/** A twin's answer: the reply, or DECLINE (nothing written) to have fengari run the script. */
+/** A twin's answer: the reply, or DECLINE (nothing written yet) to have fengari run it. */
 export const DECLINE: unique symbol = Symbol("decline");
 
 export interface NativeScript {
