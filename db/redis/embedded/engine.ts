@@ -15,6 +15,8 @@ import { sortedSetCommands } from "./commands/sorted-sets.ts";
 import { stringCommands } from "./commands/strings.ts";
 import { Keyspace } from "./keyspace.ts";
 import { LuaScripting } from "./lua/scripting.ts";
+import { NATIVE_SCRIPTS } from "./native/registry.ts";
+import type { NativeScript } from "./native/twin.ts";
 import { ErrorReply, type Reply } from "./reply.ts";
 
 export interface EmbeddedRedisOptions {
@@ -22,6 +24,11 @@ export interface EmbeddedRedisOptions {
   sweepIntervalMs?: number;
   /** Scripts running longer are aborted (see LuaScripting). */
   scriptTimeLimitMs?: number;
+  /**
+   * JavaScript twins of known scripts by SHA1 (default: the gateway's, native/registry.ts);
+   * an empty map runs every script in the Lua VM.
+   */
+  nativeScripts?: ReadonlyMap<string, NativeScript>;
 }
 
 const EXEC_ABORT = "EXECABORT Transaction discarded because of previous errors.";
@@ -45,6 +52,7 @@ export class EmbeddedRedis {
       dispatch: (argv, run) => this.run(argv, run),
       atomically: (fn) => this.keyspace.atomically(fn),
       timeLimitMs: options.scriptTimeLimitMs ?? 5_000,
+      natives: options.nativeScripts ?? NATIVE_SCRIPTS,
     });
     this.keyspace.startSweeping(options.sweepIntervalMs ?? 100);
   }

@@ -44,6 +44,8 @@ export function doubleArg(text: string): number {
   return value;
 }
 
+const SAFE_LIMIT = 2 ** 53;
+
 /**
  * C's printf("%.<precision>g"): that many significant digits, trailing zeros removed,
  * exponent form when the exponent is below -4 or at least the precision.
@@ -52,6 +54,15 @@ export function formatG(value: number, precision: number): string {
   if (Number.isNaN(value)) return "nan";
   if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
   if (value === 0) return Object.is(value, -0) ? "-0" : "0";
+  // An integer with at most `precision` digits prints as itself, and below 2^53 String() gives
+  // its exact digits: the common case (times, counts, amounts) skips the digit expansion below.
+  if (
+    Number.isInteger(value) &&
+    Math.abs(value) < SAFE_LIMIT &&
+    Math.abs(value) < 10 ** precision
+  ) {
+    return String(value);
+  }
   const sign = value < 0 ? "-" : "";
   const { digits, exponent } = significantDigits(Math.abs(value), precision);
   if (exponent < -4 || exponent >= precision) {

@@ -63,7 +63,7 @@ const INT64_MIN = -(2 ** 63);
  * `return 0/0` answer -9223372036854775808 there. (ARM saturates instead; x86-64 is what
  * Redis servers run on.)
  */
-function toLongLong(value: number): number {
+export function toLongLong(value: number): number {
   if (Number.isNaN(value) || value >= 2 ** 63 || value < INT64_MIN) return INT64_MIN;
   return Math.trunc(value) + 0;
 }

@@ -68,6 +68,8 @@ declare module "fengari" {
     lua_settop(L: LuaState, index: number): void;
     lua_toboolean(L: LuaState, index: number): boolean;
     lua_tonumber(L: LuaState, index: number): number;
+    /** Pushes the number the string reads as and returns its length + 1, or 0 (nothing pushed). */
+    lua_stringtonumber(L: LuaState, s: Uint8Array): number;
     lua_tostring(L: LuaState, index: number): LuaString | null;
     lua_touserdata(L: LuaState, index: number): unknown;
     lua_type(L: LuaState, index: number): number;

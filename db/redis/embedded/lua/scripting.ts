@@ -6,6 +6,8 @@
 import { parseScript, REDIS_SCRIPT_FLAGS, UPSTASH_SCRIPT_FLAGS } from "../../lua-shebang.ts";
 import { sha1Hex } from "../../sha1.ts";
 import type { Scripting, ScriptRequest } from "../command-table.ts";
+import { DECLINE, type NativeHost, type NativeScript, NativeScriptError } from "../native/twin.ts";
+import { formatG17 } from "../numbers.ts";
 import { ErrorReply, RedisError, type Reply } from "../reply.ts";
 import { toReply } from "./convert.ts";
 import { type LuaState, lauxlib, lua, to_luastring, toText } from "./fengari.ts";
@@ -20,6 +22,8 @@ const HOOK_INTERVAL = 10_000;
 interface CompiledScript {
   readonly ref: number;
   readonly noWrites: boolean;
+  /** The script's JavaScript twin, run instead of the VM (see ../native/twin.ts). */
+  readonly native: NativeScript | undefined;
 }
 
 export interface ScriptRun {
@@ -36,6 +40,8 @@ export interface LuaScriptingOptions {
    * else can run in this thread to send one, so the embedded engine stops it instead.
    */
   readonly timeLimitMs: number;
+  /** Native twins by the SHA1 of the Lua they replace; none means every script runs in Lua. */
+  readonly natives?: ReadonlyMap<string, NativeScript>;
 }
 
 export class LuaScripting implements Scripting {
@@ -62,9 +68,14 @@ export class LuaScripting implements Scripting {
     if (sha === undefined || !script) {
       return new ErrorReply("NOSCRIPT No matching script. Please use EVAL.");
     }
-    return this.options.atomically(() =>
-      this.run(sha, script, request.keys, request.args, request.readOnly || script.noWrites),
-    );
+    const readOnly = request.readOnly || script.noWrites;
+    return this.options.atomically(() => {
+      if (script.native) {
+        const reply = this.runNative(sha, script.native, request.keys, request.args, readOnly);
+        if (reply !== DECLINE) return reply;
+      }
+      return this.run(sha, script, request.keys, request.args, readOnly);
+    });
   }
 
   /** Compiles and caches a script; returns its SHA1 (of the text as sent, shebang included). */
@@ -85,7 +96,12 @@ export class LuaScripting implements Scripting {
       throw new RedisError(`ERR Error compiling script (new function): ${message}`);
     }
     const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.scripts.set(sha, { ref, noWrites: parsed.flags.includes("no-writes") });
+    // Compiled even when a twin exists: the twin may decline, and then the Lua runs.
+    this.scripts.set(sha, {
+      ref,
+      noWrites: parsed.flags.includes("no-writes"),
+      native: this.options.natives?.get(sha),
+    });
     return sha;
   }
 
@@ -138,6 +154,49 @@ export class LuaScripting implements Scripting {
       lua.lua_sethook(L, null, 0, 0);
       lua.lua_settop(L, 0);
     }
+  }
+
+  /** A twin's run: its redis.call errors end it the way a Lua error ends the script. */
+  private runNative(
+    sha: string,
+    native: NativeScript,
+    keys: readonly string[],
+    args: readonly string[],
+    readOnly: boolean,
+  ): Reply | typeof DECLINE {
+    const run: ScriptRun = { readOnly };
+    const position = (line: number) => ` script: ${sha}, on @user_script:${line}.`;
+    const host: NativeHost = {
+      call: (line, ...argv) => {
+        const strings = argv.map((arg) => (typeof arg === "number" ? formatG17(arg) : arg));
+        const reply = this.options.dispatch(strings, run);
+        if (reply instanceof ErrorReply)
+          throw new NativeScriptError(reply.message + position(line));
+        return reply;
+      },
+      toNumber: (text) => this.toNumber(text),
+      timeLimit: (line) =>
+        new NativeScriptError(
+          `ERR Script exceeded the ${this.options.timeLimitMs} ms time limit${position(line)}`,
+        ),
+    };
+    try {
+      return native.run(host, keys, args);
+    } catch (error) {
+      if (!(error instanceof NativeScriptError)) throw error;
+      return new ErrorReply(error.message.replace(/[\r\n]+/g, " "));
+    }
+  }
+
+  /** The sandbox's tonumber(text): fengari's reader, then + 0.0; undefined for nil. */
+  private toNumber(text: string): number | undefined {
+    const L = this.L;
+    const bytes = to_luastring(text);
+    const size = lua.lua_stringtonumber(L, bytes);
+    if (size === 0) return undefined;
+    const value = lua.lua_tonumber(L, -1);
+    lua.lua_pop(L, 1);
+    return size === bytes.length + 1 ? value + 0 : undefined;
   }
 
   /**
