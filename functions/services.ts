@@ -7,7 +7,7 @@ import { createSql, type SqlHandle } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createRedis, type RedisHandle } from "../db/redis.ts";
 import { createUsageRecorder, type UsageRecorder } from "./accounting/usage-recorder.ts";
-import { type Alerts, createAlerts } from "./alerts/alerts.ts";
+import type { Alerts } from "./alerts/alerts.ts";
 import { resolveCheckpointSigner, type SignerResolution } from "./audit/checkpoint-signer.ts";
 import {
   createVirtualKeyAuthenticator,
@@ -249,14 +249,16 @@ export async function startServices(config: Config, options: StartOptions = {}):
         dataDir: config.dataDir,
       }),
     ),
-    alerts: createAlerts({
-      db: sql.db,
-      keyring,
-      log,
-      background,
-      fetch: upstreamFetch,
-      clock,
-    }),
+    alerts: lazyAlerts(async () =>
+      (await import("./alerts/alerts.ts")).createAlerts({
+        db: sql.db,
+        keyring,
+        log,
+        background,
+        fetch: upstreamFetch,
+        clock,
+      }),
+    ),
     observer,
     fetch: upstreamFetch,
     resolveHost,
@@ -270,6 +272,19 @@ export async function startServices(config: Config, options: StartOptions = {}):
       await observer.tracer.shutdown().catch(() => {});
       await Promise.allSettled([sql.close(), redis.close()]);
     },
+  };
+}
+
+/**
+ * Budget alerts load on the first crossing, not at start: their webhook payloads carry Pothos
+ * global ids, and Pothos with graphql cost ~270 ms of start-up CPU that a gateway whose budgets
+ * are never crossed does not need.
+ */
+function lazyAlerts(make: () => Promise<Alerts>): Alerts {
+  const made = memoize(make);
+  return {
+    budgetThresholdsCrossed: async (crossings, requestId) =>
+      (await made()).budgetThresholdsCrossed(crossings, requestId),
   };
 }
 
