@@ -6,7 +6,11 @@
 import { createSql, type SqlHandle } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createRedis, type RedisHandle } from "../db/redis.ts";
-import { createUsageRecorder, type UsageRecorder } from "./accounting/usage-recorder.ts";
+import {
+  createUsageRecorder,
+  EMBEDDED_BATCH_WINDOW_MS,
+  type UsageRecorder,
+} from "./accounting/usage-recorder.ts";
 import type { Alerts } from "./alerts/alerts.ts";
 import { resolveCheckpointSigner, type SignerResolution } from "./audit/checkpoint-signer.ts";
 import {
@@ -199,6 +203,8 @@ export async function startServices(config: Config, options: StartOptions = {}):
     redis: redis.redis,
     outboxKey: `${config.redisNamespace}usage:outbox`,
     log,
+    // Embedded PGlite inserts on the request thread: fewer, larger batches there.
+    batchWindowMs: sql.driver === "pglite" ? EMBEDDED_BATCH_WINDOW_MS : undefined,
   });
   const outboxTimer = setInterval(() => {
     background.run("usage outbox drain", () => usage.drainOutbox());
