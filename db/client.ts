@@ -73,10 +73,23 @@ function hostOf(databaseUrl: string): string {
   }
 }
 
+/**
+ * Postgres settings for the embedded database, on top of PGlite's own start parameters.
+ * shared_buffers: initdb writes Postgres's default 128 MB (PGlite runs with ~160 MB), and the
+ * WASM heap is touched for all of it at start: 120 MB more RSS and ~0.6 s more CPU per open than
+ * 16 MB, which holds a gateway's working set (keys, routes, the tail of usage_records) many times
+ * over. Measured on 10k inserted rows: RSS 335 → 196 MB, insert CPU no worse.
+ */
+export const PGLITE_SETTINGS = ["shared_buffers=16MB"];
+
 async function openPglite(dataDir: string): Promise<SqlHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
   await mkdir(dataDir, { recursive: true });
-  return sqlHandleFromPglite(await PGlite.create(dataDir));
+  const startParams = [
+    ...PGlite.defaultStartParams,
+    ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting]),
+  ];
+  return sqlHandleFromPglite(await PGlite.create(dataDir, { startParams }));
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { createAdminServer } from "../schema/yoga.ts";
+import type { createAdminServer } from "../schema/yoga.ts";
 import { cronResponse } from "./cron/cron-route.ts";
 import { chatCompletions } from "./gateway/endpoints/chat-completions.ts";
 import { embeddings } from "./gateway/endpoints/embeddings.ts";
@@ -32,7 +32,19 @@ export interface App {
 
 export function createApp(services: Services): App {
   const app = new Hono<AppEnv>();
-  const admin = createAdminServer(services);
+  // The admin API (yoga, Pothos, the schema: about 600 modules) loads on its first request, not
+  // at start: it was a third of the start-up CPU, and a gateway may never be administered.
+  let admin: Promise<ReturnType<typeof createAdminServer>> | undefined;
+  const adminServer = () => {
+    admin ??= import("../schema/yoga.ts").then(
+      (yoga) => yoga.createAdminServer(services),
+      (error: unknown) => {
+        admin = undefined; // a failed load is retried by the next request
+        throw error;
+      },
+    );
+    return admin;
+  };
 
   app.get("/health", () => healthResponse());
   app.get("/ready", () => readinessResponse(services));
@@ -57,8 +69,8 @@ export function createApp(services: Services): App {
         ),
     }),
   );
-  app.on(["GET", "POST", "OPTIONS"], "/graphql", (c) =>
-    admin.fetch(c.req.raw, { requestId: c.env.requestId }),
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) =>
+    (await adminServer()).fetch(c.req.raw, { requestId: c.env.requestId }),
   );
 
   app.post("/v1/chat/completions", (c) =>

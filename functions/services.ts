@@ -6,8 +6,12 @@
 import { createSql, type SqlHandle } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createRedis, type RedisHandle } from "../db/redis.ts";
-import { createUsageRecorder, type UsageRecorder } from "./accounting/usage-recorder.ts";
-import { type Alerts, createAlerts } from "./alerts/alerts.ts";
+import {
+  createUsageRecorder,
+  EMBEDDED_BATCH_WINDOW_MS,
+  type UsageRecorder,
+} from "./accounting/usage-recorder.ts";
+import type { Alerts } from "./alerts/alerts.ts";
 import { resolveCheckpointSigner, type SignerResolution } from "./audit/checkpoint-signer.ts";
 import {
   createVirtualKeyAuthenticator,
@@ -199,6 +203,8 @@ export async function startServices(config: Config, options: StartOptions = {}):
     redis: redis.redis,
     outboxKey: `${config.redisNamespace}usage:outbox`,
     log,
+    // Embedded PGlite inserts on the request thread: fewer, larger batches there.
+    batchWindowMs: sql.driver === "pglite" ? EMBEDDED_BATCH_WINDOW_MS : undefined,
   });
   const outboxTimer = setInterval(() => {
     background.run("usage outbox drain", () => usage.drainOutbox());
@@ -249,14 +255,16 @@ export async function startServices(config: Config, options: StartOptions = {}):
         dataDir: config.dataDir,
       }),
     ),
-    alerts: createAlerts({
-      db: sql.db,
-      keyring,
-      log,
-      background,
-      fetch: upstreamFetch,
-      clock,
-    }),
+    alerts: lazyAlerts(async () =>
+      (await import("./alerts/alerts.ts")).createAlerts({
+        db: sql.db,
+        keyring,
+        log,
+        background,
+        fetch: upstreamFetch,
+        clock,
+      }),
+    ),
     observer,
     fetch: upstreamFetch,
     resolveHost,
@@ -270,6 +278,19 @@ export async function startServices(config: Config, options: StartOptions = {}):
       await observer.tracer.shutdown().catch(() => {});
       await Promise.allSettled([sql.close(), redis.close()]);
     },
+  };
+}
+
+/**
+ * Budget alerts load on the first crossing, not at start: their webhook payloads carry Pothos
+ * global ids, and Pothos with graphql cost ~270 ms of start-up CPU that a gateway whose budgets
+ * are never crossed does not need.
+ */
+function lazyAlerts(make: () => Promise<Alerts>): Alerts {
+  const made = memoize(make);
+  return {
+    budgetThresholdsCrossed: async (crossings, requestId) =>
+      (await made()).budgetThresholdsCrossed(crossings, requestId),
   };
 }
 

@@ -3,6 +3,8 @@
  * batches, parked in the Redis outbox while Postgres is down, and drained idempotently; a record
  * Postgres refuses is kept as a dead letter and never holds up the others.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "@upstash/redis";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -88,13 +90,40 @@ function brokenRedis(redis: Redis): Redis {
 }
 
 /** A recorder on the test's outbox, over `db` and (unless replaced) the test's Redis. */
-function recorderOver(db: Database, options: { redis?: Redis; now?: () => number } = {}) {
+function recorderOver(
+  db: Database,
+  options: { redis?: Redis; now?: () => number; batchWindowMs?: number } = {},
+) {
   return createUsageRecorder({
     db,
     redis: options.redis ?? redisHandle.redis,
     outboxKey,
     log: silentLogger,
     now: options.now,
+    batchWindowMs: options.batchWindowMs,
+  });
+}
+
+/** The test's database, noting the size of every usage insert in `inserts`. */
+function countingInserts(inserts: number[]): Database {
+  return new Proxy(test.sql.db, {
+    get(target, property, receiver) {
+      if (property === "insert") {
+        return (table: typeof usageRecords) => {
+          const builder = target.insert(table);
+          return new Proxy(builder, {
+            get(inner, name, innerReceiver) {
+              if (name !== "values") return Reflect.get(inner, name, innerReceiver);
+              return (rows: UsageRecord[]) => {
+                inserts.push(rows.length);
+                return inner.values(rows);
+              };
+            },
+          });
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
   });
 }
 
@@ -129,32 +158,30 @@ describe("usage recorder", () => {
   it("stores every record of a burst once, in batches", async () => {
     orgId = await newOrg();
     const inserts: number[] = [];
-    const counting = new Proxy(test.sql.db, {
-      get(target, property, receiver) {
-        if (property === "insert") {
-          return (table: typeof usageRecords) => {
-            const builder = target.insert(table);
-            return new Proxy(builder, {
-              get(inner, name, innerReceiver) {
-                if (name !== "values") return Reflect.get(inner, name, innerReceiver);
-                return (rows: UsageRecord[]) => {
-                  inserts.push(rows.length);
-                  return inner.values(rows);
-                };
-              },
-            });
-          };
-        }
-        return Reflect.get(target, property, receiver);
-      },
-    });
-    const recorder = recorderOver(counting);
+    const recorder = recorderOver(countingInserts(inserts));
     const ids = Array.from({ length: 450 }, (_, i) => `req_burst_${String(i).padStart(3, "0")}`);
     await Promise.all(ids.map((id) => recorder.record(usage(id))));
     expect(await storedIds()).toEqual(ids);
     expect(inserts.reduce((sum, n) => sum + n, 0)).toBe(450);
     // 450 records in one burst: at most 200 per insert, so three inserts, not 450.
     expect(inserts.length).toBeLessThanOrEqual(3);
+  });
+
+  it("gathers records that arrive apart within its window into one insert", async () => {
+    // Embedded PGlite gets a longer window than the 5 ms default (services.ts): calls a few
+    // milliseconds apart must then share an insert, which with 5 ms they would not.
+    orgId = await newOrg();
+    const inserts: number[] = [];
+    const recorder = recorderOver(countingInserts(inserts), { batchWindowMs: 2_000 });
+    const ids = Array.from({ length: 5 }, (_, i) => `req_window_${i}`);
+    const recorded: Promise<void>[] = [];
+    for (const id of ids) {
+      recorded.push(recorder.record(usage(id)));
+      await sleep(20);
+    }
+    await Promise.all(recorded);
+    expect(await storedIds()).toEqual(ids);
+    expect(inserts).toEqual([5]);
   });
 
   it("stores a request id once however often it is recorded", async () => {

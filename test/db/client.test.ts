@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createSql } from "../../db/client.ts";
 import { migrateDatabase } from "../../db/migrate.ts";
@@ -149,9 +150,15 @@ describe.runIf(inject("switchyardDatabase").kind === "pglite")("embedded PGlite"
 
       const reopened = await createSql({ dataDir });
       const rows = await reopened.db.select({ name: orgs.name }).from(orgs);
+      // PGLITE_SETTINGS reach the server (Postgres's 128 MB default would cost 120 MB of RSS).
+      const [buffers] = await reopened.db.execute<{ shared_buffers: string }>(
+        sql`show shared_buffers`,
+        "objects",
+      );
       await reopened.close();
 
       expect(rows).toEqual([{ name: "persisted" }]);
+      expect(buffers?.shared_buffers).toBe("16MB");
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -1,6 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { sql } from "drizzle-orm";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { migrate } from "drizzle-orm/pg-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSql, type Database, type SqlHandle } from "../../db/client.ts";
 import { MIGRATIONS_FOLDER, migrateDatabase } from "../../db/migrate.ts";
@@ -79,6 +81,18 @@ describe("migrateDatabase", () => {
   it("changes nothing when run again", async () => {
     const { sql: handle } = await emptyDatabase();
     await migrateDatabase(handle);
+
+    await migrateDatabase(handle);
+
+    expect(await appliedMigrations(handle.db)).toEqual(await migrationFolders());
+  });
+
+  it("applies the migrations a database lacks (an upgrade), not only all or none", async () => {
+    const { sql: handle } = await emptyDatabase();
+    const all = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+    // The database as an older release left it: every migration but the newest.
+    await migrate(all.slice(0, -1), handle.db, { migrationsFolder: MIGRATIONS_FOLDER });
+    expect(await appliedMigrations(handle.db)).toEqual((await migrationFolders()).slice(0, -1));
 
     await migrateDatabase(handle);
 
