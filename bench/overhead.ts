@@ -3,8 +3,9 @@
  *
  * Every server runs in its own process on loopback: a fake OpenAI-compatible upstream, the
  * `node:http` pass-through (the floor), a `fetch` pass-through, the Portkey gateway (the peer)
- * and Switchyard (the real Node entry; embedded stores, and a second process on Postgres + Redis
- * when DATABASE_URL and REDIS_URL are set). Load comes from bench/load.ts, another process, so the
+ * and Switchyard (on Node exactly what `npm start` runs: package.json's start command over the
+ * compiled dist/, built first; on Bun and Deno their own entries; embedded stores, and a second
+ * process on Postgres + Redis when DATABASE_URL and REDIS_URL are set). Load comes from bench/load.ts, another process, so the
  * CPU counted is the server's alone: CPU µs per request = the server's CPU seconds over the
  * measured window / requests (the figure a shared machine disturbs least). Nothing is sent
  * anywhere but 127.0.0.1.
@@ -22,6 +23,7 @@
  * start-up; the sampler inflates those rows' CPU, so profile in a run of its own), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default silent), BENCH_OUT (JSON results).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -187,7 +189,26 @@ function entry(runtime: Runtime, profileArgs: string[]): { command: string; args
   if (runtime === "bun") return { command: bin("bun"), args: ["functions/runtimes/bun.ts"] };
   if (runtime === "deno")
     return { command: bin("deno"), args: ["run", "--allow-all", "functions/runtimes/deno.ts"] };
-  return { command: process.execPath, args: tsx("functions/runtimes/node.ts", ...profileArgs) };
+  // Node runs what `npm start` runs (the compiled entry, with its flags), built by main().
+  const [, ...startArgs] = nodeStartCommand();
+  return { command: process.execPath, args: [...profileArgs, ...startArgs] };
+}
+
+/** package.json's `start` script as argv (`node [flags] dist/...`): the bench measures that. */
+function nodeStartCommand(): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const argv = (manifest.scripts.start ?? "").split(/\s+/).filter(Boolean);
+  if (argv[0] !== "node") throw new Error(`npm start is not a node command: ${argv.join(" ")}`);
+  return argv;
+}
+
+/** `npm start`'s prestart: compile to dist/ (skipped when it is fresh). */
+async function build(): Promise<void> {
+  const child = spawn(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  const code = await new Promise((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`scripts/build.mjs exited with ${code}`);
 }
 
 async function startGateway(
@@ -201,7 +222,7 @@ async function startGateway(
   const embedded = store === "embedded";
   const profileArgs =
     profile && runtime === "node" && process.env.BENCH_PROFILE_DIR
-      ? ["--import", "./bench/profile-hook.ts"]
+      ? ["--import", "tsx", "--import", "./bench/profile-hook.ts"]
       : [];
   const { command, args } = entry(runtime, profileArgs);
   const { child, match } = await start(
@@ -247,13 +268,11 @@ async function startGateway(
  * embedded data folder and then again on the same folder (the case the issue bounds at 3 s).
  */
 async function measureStart(): Promise<{ fresh: number; existing: number }> {
-  const build = spawn(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
-  await new Promise((resolve) => build.once("exit", resolve));
   const dataDir = await mkdtemp(join(tmpdir(), "switchyard-bench-start-"));
   const once = async () => {
     const port = await freePort();
     const started = performance.now();
-    const [command, argv] = pinned(PIN, process.execPath, ["dist/functions/runtimes/node.js"]);
+    const [command, argv] = pinned(PIN, process.execPath, nodeStartCommand().slice(1));
     const child = spawn(command, argv, {
       cwd: root,
       env: {
@@ -318,6 +337,7 @@ async function main() {
   const dataDirs: string[] = [];
   const loadBefore = loadavg();
   try {
+    await build();
     const upstream = await start(tsx("bench/upstream.ts"), {}, /upstream (\S+)/, {
       measured: false,
     });

@@ -157,8 +157,20 @@ describe("POST /v1/chat/completions through the frame", () => {
   });
 
   it("settles a stream the client cancels once, as 499", async () => {
+    // Chunks 20 ms apart: mock/echo's are all ready at once and leave in one write (sse.ts), so
+    // its stream would have ended before the client could cancel it.
+    await gateway.admin(
+      `mutation ($orgId: ID!) {
+        createProvider(input: { orgId: $orgId, kind: "mock", name: "slow", config: { chunkDelayMs: 20 } }) { provider { id } }
+      }`,
+      { orgId: key.orgId },
+    );
     spyOnUsage();
-    const response = await gateway.call("/v1/chat/completions", body, key.secret);
+    const response = await gateway.call(
+      "/v1/chat/completions",
+      { ...body, model: "slow/echo" },
+      key.secret,
+    );
     const reader = response.body?.getReader();
     await reader?.read();
     await reader?.cancel();
