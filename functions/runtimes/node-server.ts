@@ -31,23 +31,13 @@ export function serveNode(
       (request as BodyBytesSource)[READ_BODY_BYTES] = (maxBytes) =>
         readIncomingBody(incoming, maxBytes);
     }
-    return app.fetch(request).then(closeAfterRefusedBody);
+    return app.fetch(request);
   });
   const server = createServer(listener);
   server.listen(options.port, options.hostname, () =>
     onListening?.((server.address() as AddressInfo).port),
   );
   return server;
-}
-
-/**
- * A 413 leaves the rest of the body unread. The listener drains it for a while and then gives up
- * and closes the socket, so a client that reused the connection for its next request could see
- * it closed under that request. `Connection: close` tells the client to open a new one.
- */
-function closeAfterRefusedBody(response: Response): Response {
-  if (response.status === 413) response.headers.set("connection", "close");
-  return response;
 }
 
 /**
