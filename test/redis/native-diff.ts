@@ -5,11 +5,13 @@
  * so both engines expire and stamp TTLs at the same instants.
  */
 import { readFileSync } from "node:fs";
+import { expect } from "vitest";
 import { EmbeddedRedis } from "../../db/redis/embedded/engine.ts";
 import type { RedisValue } from "../../db/redis/embedded/keyspace.ts";
 import { NATIVE_SCRIPTS } from "../../db/redis/embedded/native/registry.ts";
 import { DECLINE, type NativeScript } from "../../db/redis/embedded/native/twin.ts";
 import { ErrorReply, type Reply, StatusReply } from "../../db/redis/embedded/reply.ts";
+import { sha1Hex } from "../../db/redis/sha1.ts";
 
 /** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
 export function random(seed: number) {
@@ -98,6 +100,26 @@ export class EnginePair {
   /** Runs argv on both; returns both replies as plain data. */
   run(argv: readonly string[]): { lua: unknown; native: unknown } {
     return { lua: plain(this.lua.execute(argv)), native: plain(this.native.execute(argv)) };
+  }
+
+  /**
+   * Sends one script call to both engines (EVAL or EVALSHA, chosen by `useSha`) and expects the
+   * same reply and the same keyspace after it; returns whether the reply was an error.
+   */
+  compareScript(
+    [script, keys, args]: readonly [string, readonly string[], readonly string[]],
+    useSha: boolean,
+    label: string,
+  ): boolean {
+    const argv = useSha
+      ? ["EVALSHA", sha1Hex(script), String(keys.length), ...keys, ...args]
+      : ["EVAL", script, String(keys.length), ...keys, ...args];
+    const where = `${label}: ${argv.slice(2).join(" ")}`;
+    const { lua, native } = this.run(argv);
+    expect(native, where).toEqual(lua);
+    const dumps = this.dumps();
+    expect(dumps.native, where).toEqual(dumps.lua);
+    return typeof native === "object" && native !== null && "error" in native;
   }
 
   dumps(): { lua: unknown[]; native: unknown[] } {
