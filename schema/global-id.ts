@@ -14,3 +14,8 @@ export function decodeUuidGlobalId(globalId: string): { typename: string; id: st
   if (!UUID.test(decoded.id)) throw badInput(`Invalid global ID: ${globalId}`);
   return decoded;
 }
+
+/** A nullable reference column as a relay global id field's value: null stays null. */
+export function optionalGlobalId(type: string, id: string | null | undefined) {
+  return id ? { type, id } : null;
+}

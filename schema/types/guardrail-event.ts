@@ -14,6 +14,7 @@ import {
   MAX_PAGE_SIZE,
 } from "../connections.ts";
 import { badInput, notFound } from "../errors.ts";
+import { optionalGlobalId } from "../global-id.ts";
 import { Org } from "./org.ts";
 
 /** A row with its instant as Postgres' text: the cursor's key (connections.ts: instantText). */
@@ -35,15 +36,15 @@ const GuardrailEvent = builder.objectRef<GuardrailEventRow>("GuardrailEvent").im
     score: t.exposeFloat("score", { nullable: true }),
     keyId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.keyId ? { type: "VirtualKey", id: row.keyId } : null),
+      resolve: (row) => optionalGlobalId("VirtualKey", row.keyId),
     }),
     teamId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.teamId ? { type: "Team", id: row.teamId } : null),
+      resolve: (row) => optionalGlobalId("Team", row.teamId),
     }),
     agentId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.agentId ? { type: "Agent", id: row.agentId } : null),
+      resolve: (row) => optionalGlobalId("Agent", row.agentId),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),

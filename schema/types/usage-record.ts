@@ -16,6 +16,7 @@ import {
   MAX_PAGE_SIZE,
 } from "../connections.ts";
 import { badInput } from "../errors.ts";
+import { optionalGlobalId } from "../global-id.ts";
 import { Org } from "./org.ts";
 import { Usd } from "./usd.ts";
 
@@ -70,20 +71,20 @@ export const UsageRecord = builder.node(builder.objectRef<UsageRecordRow>("Usage
     }),
     keyId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.keyId ? { type: "VirtualKey", id: row.keyId } : null),
+      resolve: (row) => optionalGlobalId("VirtualKey", row.keyId),
     }),
     teamId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.teamId ? { type: "Team", id: row.teamId } : null),
+      resolve: (row) => optionalGlobalId("Team", row.teamId),
     }),
     agentId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.agentId ? { type: "Agent", id: row.agentId } : null),
+      resolve: (row) => optionalGlobalId("Agent", row.agentId),
     }),
     grantId: t.globalID({
       nullable: true,
       description: "The delegation grant the call ran under, if any.",
-      resolve: (row) => (row.grantId ? { type: "DelegationGrant", id: row.grantId } : null),
+      resolve: (row) => optionalGlobalId("DelegationGrant", row.grantId),
     }),
     status: t.exposeInt("status", { description: "The HTTP status the caller got." }),
     refusedBy: t.exposeString("refusedBy", {

@@ -9,6 +9,7 @@ import { usageRecords } from "../../db/schema/index.ts";
 import { builder } from "../builder.ts";
 import { type Keyset, keysetConnection, MAX_PAGE_SIZE } from "../connections.ts";
 import { badInput } from "../errors.ts";
+import { optionalGlobalId } from "../global-id.ts";
 import { Org } from "./org.ts";
 
 const UsageGroupBy = builder.enumType("UsageGroupBy", {
@@ -44,15 +45,15 @@ const UsageRowType = builder.objectRef<UsageRow>("UsageRow").implement({
     provider: t.exposeString("provider", { nullable: true }),
     keyId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.keyId ? { type: "VirtualKey", id: row.keyId } : null),
+      resolve: (row) => optionalGlobalId("VirtualKey", row.keyId),
     }),
     teamId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.teamId ? { type: "Team", id: row.teamId } : null),
+      resolve: (row) => optionalGlobalId("Team", row.teamId),
     }),
     agentId: t.globalID({
       nullable: true,
-      resolve: (row) => (row.agentId ? { type: "Agent", id: row.agentId } : null),
+      resolve: (row) => optionalGlobalId("Agent", row.agentId),
     }),
   }),
 });
