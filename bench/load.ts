@@ -3,7 +3,15 @@
  * process being measured. Sends `requests` POSTs over `connections` keep-alive connections
  * (undici Pool) and prints one JSON line: wall time, latency and time-to-first-body-byte
  * percentiles. Usage: tsx bench/load.ts '<json LoadSpec>'.
+ *
+ * The warm-up runs in the same process, before the measured requests: it warms this generator's
+ * JIT as well as the server's. A cold generator sends requests more sparsely, and a server that
+ * gets fewer requests per event-loop turn spends more CPU on each (more wakeups, fewer reads
+ * coalesced), so a fresh generator for the measured window made the server look dearer than it
+ * is. Between the two phases it prints `warm` and waits for a line on stdin: the parent reads the
+ * server's CPU counter (and starts a profile) there.
  */
+import { createInterface } from "node:readline";
 import { Pool } from "undici";
 
 export interface LoadSpec {
@@ -11,6 +19,7 @@ export interface LoadSpec {
   headers: Record<string, string>;
   body: string;
   connections: number;
+  warmup: number;
   requests: number;
 }
 
@@ -25,10 +34,9 @@ const spec = JSON.parse(process.argv[2] ?? "{}") as LoadSpec;
 const url = new URL(spec.url);
 const pool = new Pool(url.origin, { connections: spec.connections, pipelining: 1 });
 
-const latencies: number[] = [];
-const ttfbs: number[] = [];
+let latencies: number[] = [];
+let ttfbs: number[] = [];
 let errors = 0;
-let issued = 0;
 
 async function one() {
   const started = performance.now();
@@ -46,19 +54,32 @@ async function one() {
   ttfbs.push((first || done) - started);
 }
 
-const started = performance.now();
-await Promise.all(
-  Array.from({ length: spec.connections }, async () => {
-    while (issued++ < spec.requests) {
-      try {
-        await one();
-      } catch {
-        errors++;
+/** `requests` calls over `connections` concurrent loops; the wall seconds they took. */
+async function phase(requests: number): Promise<number> {
+  latencies = [];
+  ttfbs = [];
+  errors = 0;
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: spec.connections }, async () => {
+      while (issued++ < requests) {
+        try {
+          await one();
+        } catch {
+          errors++;
+        }
       }
-    }
-  }),
-);
-const seconds = (performance.now() - started) / 1000;
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+if (spec.warmup > 0) await phase(spec.warmup);
+process.stdout.write("warm\n");
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+await lines.next();
+const seconds = await phase(spec.requests);
 await pool.close();
 
 const pct = (values: number[], p: number) => {

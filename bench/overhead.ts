@@ -15,11 +15,13 @@
  * the others, so a server's CPU per request is not inflated by sharing its core with its load.
  *
  * Knobs: BENCH_CONNECTIONS (default 1,16,64), BENCH_REQUESTS per cell (default 2000),
- * BENCH_WARMUP (default 1000: the JIT must have settled, or cheap servers look dear),
+ * BENCH_WARMUP (default 4000: the JIT must have settled, or cheap servers look dear; at 1000 a
+ * gateway's first row still read 15-25% dearer than the same row measured later),
  * BENCH_RUNTIMES (default node,bun,deno: Switchyard's rows under each runtime's own entry),
  * BENCH_START (default 1: time from spawn to the first 200 on /health of `npm start`'s compiled
  * entry, on a fresh data folder and again on the same folder), BENCH_MODES (default json,stream), BENCH_ONLY (comma list of row
- * names), BENCH_PROFILE_DIR (a V8 CPU profile of the embedded gateway per measured window, not
+ * names), BENCH_PROFILE_DIR (a V8 CPU profile of the node gateway on BENCH_PROFILE_STORE, default
+ * embedded, per measured window, not
  * start-up; the sampler inflates those rows' CPU, so profile in a run of its own), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default silent), BENCH_OUT (JSON results).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -36,7 +38,7 @@ const list = (value: string | undefined, fallback: string) =>
   (value ?? fallback).split(",").filter(Boolean);
 const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, "1,16,64").map(Number);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 4000);
 const RUNTIMES = list(process.env.BENCH_RUNTIMES, "node,bun,deno") as Runtime[];
 const CORES = cpus().length;
 /** The core the measured servers run on; the load and the upstream get the rest. */
@@ -134,18 +136,19 @@ async function runCell(target: Target, mode: Mode, connections: number): Promise
     messages: [{ role: "user", content: "Benchmark: say hello." }],
     ...(mode === "stream" ? { stream: true } : {}),
   });
-  const spec = (requests: number) =>
-    JSON.stringify({
-      url: target.url,
-      headers: { "content-type": "application/json", ...target.headers },
-      body,
-      connections,
-      requests,
-    });
-  await load(spec(Math.max(WARMUP, connections * 4)));
-  if (target.profiled) process.kill(target.pid, "SIGUSR2");
-  const before = processTreeCpuMs(target.pid);
-  const result = await load(spec(REQUESTS));
+  const spec = JSON.stringify({
+    url: target.url,
+    headers: { "content-type": "application/json", ...target.headers },
+    body,
+    connections,
+    warmup: Math.max(WARMUP, connections * 4),
+    requests: REQUESTS,
+  });
+  let before = 0;
+  const result = await load(spec, () => {
+    if (target.profiled) process.kill(target.pid, "SIGUSR2");
+    before = processTreeCpuMs(target.pid);
+  });
   const cpuMs = processTreeCpuMs(target.pid) - before;
   if (target.profiled) {
     process.kill(target.pid, "SIGUSR2");
@@ -166,16 +169,22 @@ async function runCell(target: Target, mode: Mode, connections: number): Promise
   };
 }
 
-function load(spec: string): Promise<LoadResult> {
+/** Runs the load generator; `onWarm` runs between its warm-up and its measured requests. */
+function load(spec: string, onWarm: () => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const [command, argv] = pinned(OTHER_CORES, process.execPath, [...tsx("bench/load.ts"), spec]);
     const child = spawn(command, argv, {
       cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
     });
     let output = "";
     child.stdout.on("data", (data: Buffer) => {
       output += data.toString();
+      if (output.startsWith("warm\n")) {
+        output = output.slice("warm\n".length);
+        onWarm();
+        child.stdin.end("go\n");
+      }
     });
     child.once("exit", (code) =>
       code === 0 ? resolve(JSON.parse(output) as LoadResult) : reject(new Error(`load ${code}`)),
@@ -352,6 +361,10 @@ async function main() {
       { BENCH_UPSTREAM: upstreamUrl },
       /proxy (\S+)/,
     );
+    // package.json overrides Portkey's own @hono/node-server to 1.13.8: from 1.14 its Response,
+    // made with a fetch Response as init, keeps that response's immutable headers, so every
+    // streamed call through Portkey failed with `TypeError: immutable` (its gateway appends
+    // headers to the upstream's streamed answer). 1.13 is what Portkey's streams work on.
     const portkeyPort = await freePort();
     const portkey = await start(
       [
@@ -406,7 +419,8 @@ async function main() {
       for (const store of stores) {
         // Postgres is shared: gateways start one after the other, so migrations do not race.
         // A runtime that cannot start here loses its rows, not the run.
-        const gateway = await startGateway(store, upstreamUrl, store === "embedded", runtime).catch(
+        const profiled = store === (process.env.BENCH_PROFILE_STORE ?? "embedded");
+        const gateway = await startGateway(store, upstreamUrl, profiled, runtime).catch(
           (error: unknown) => {
             console.error(`${runtime} (${store}) did not start: ${String(error)}`);
             return null;
