@@ -30,6 +30,13 @@ export interface RedisOptions {
 
 export interface RedisHandle {
   redis: Redis;
+  /**
+   * The same store and key prefix, with replies as Redis sends them. The library's default runs
+   * JSON.parse over every string of a reply and keeps the string where that throws, so a script
+   * answering `["ok", "12", ...]` costs an exception per element: about 3% of a limited call's
+   * CPU. For hot callers that decode their replies themselves (the limits scripts).
+   */
+  rawReplies: Redis;
   transport: RedisTransport;
   /** True when the store answers PING within a couple of seconds. */
   ping(): Promise<boolean>;
@@ -48,14 +55,18 @@ export function createRedis(options: RedisOptions): RedisHandle {
         "Upstash Redis needs both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN",
       );
     }
-    const upstash = new PrefixedRedis({ url: upstashUrl, token: upstashToken }, prefix);
-    return handle(upstash, "upstash", async () => {});
+    const config = { url: upstashUrl, token: upstashToken };
+    const upstash = new PrefixedRedis(config, prefix);
+    const raw = new PrefixedRedis({ ...config, automaticDeserialization: false }, prefix);
+    return handle(upstash, raw, "upstash", async () => {});
   }
   if (redisUrl) return createTcpRedis(redisUrl, prefix);
   const engine = sharedEngine();
   // The engine is the process' store, shared like a server is; closing a handle leaves it be.
+  const requester = createEmbeddedRequester(engine);
   return handle(
-    new PrefixedRedis(createEmbeddedRequester(engine), prefix),
+    new PrefixedRedis(requester, prefix),
+    new PrefixedRedis(requester, prefix, { rawReplies: true }),
     "embedded",
     async () => {},
   );
@@ -68,10 +79,16 @@ export function createRedis(options: RedisOptions): RedisHandle {
  * the library would have. A client built on a requester is not auto-pipelined (as before).
  */
 class PrefixedRedis extends Redis {
-  constructor(source: RedisConfigNodejs | Requester, prefix: string) {
+  constructor(
+    source: RedisConfigNodejs | Requester,
+    prefix: string,
+    { rawReplies = false }: { rawReplies?: boolean } = {},
+  ) {
     if ("request" in source) {
       super(source);
       this.client = prefixKeys(this.client, prefix);
+      // A client built on a requester takes no options; commands read them from here per call.
+      if (rawReplies) this.opts = { ...this.opts, automaticDeserialization: false };
       return;
     }
     super({ ...source, enableAutoPipelining: false });
@@ -116,7 +133,10 @@ function createTcpRedis(url: string, prefix: string): RedisHandle {
   // Connection errors surface through the commands that fail and through ping();
   // without a listener ioredis would also print each one.
   client.on("error", () => {});
-  return handle(new PrefixedRedis(createTcpRequester(client), prefix), "tcp", async () => {
+  const requester = createTcpRequester(client);
+  const redis = new PrefixedRedis(requester, prefix);
+  const raw = new PrefixedRedis(requester, prefix, { rawReplies: true });
+  return handle(redis, raw, "tcp", async () => {
     if (client.status === "wait" || client.status === "end") client.disconnect();
     else await client.quit().catch(() => client.disconnect());
   });
@@ -129,9 +149,15 @@ function sharedEngine(): EmbeddedRedis {
   return engine;
 }
 
-function handle(redis: Redis, transport: RedisTransport, close: () => Promise<void>): RedisHandle {
+function handle(
+  redis: Redis,
+  rawReplies: Redis,
+  transport: RedisTransport,
+  close: () => Promise<void>,
+): RedisHandle {
   return {
     redis,
+    rawReplies,
     transport,
     ping: () => pingWithin(redis, PING_TIMEOUT_MS),
     close,

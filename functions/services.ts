@@ -170,7 +170,8 @@ export async function startServices(config: Config, options: StartOptions = {}):
   }
 
   const limitsStore = createLimitsStore({
-    redis: redis.redis,
+    // The reserve and settle replies are decoded in limits-store.ts; no JSON guessing on them.
+    redis: redis.rawReplies,
     namespace: config.redisNamespace,
     leaseMs: LEASE_MS,
     holdMs: LEASE_MS,

@@ -63,7 +63,8 @@ describe.each(backends)("Redis key prefix over $name", (backend) => {
     try {
       const store = (handle: RedisHandle) =>
         createLimitsStore({
-          redis: handle.redis,
+          // As services.ts builds it: the raw-reply client must carry the prefix too.
+          redis: handle.rawReplies,
           namespace: "sy:",
           leaseMs: 60_000,
           holdMs: 60_000,

@@ -25,6 +25,19 @@ describe.each(transports)("strings over $name", (transport) => {
     expect(await t.redis.get(t.key("text"))).toBe("not json");
   });
 
+  it("hands replies over as Redis sends them on the raw client, same store", async () => {
+    await t.redis.set(t.key("object"), { a: 1 });
+    await t.redis.set(t.key("numeric-string"), "123");
+    const raw = t.handle.rawReplies;
+    expect(await raw.get(t.key("object"))).toBe('{"a":1}');
+    expect(await raw.get(t.key("numeric-string"))).toBe("123");
+    const reply = await raw.eval('return {"ok", "12", ARGV[1], 7}', [], ['{"b":2}']);
+    expect(reply).toEqual(["ok", "12", '{"b":2}', 7]);
+    // The parsing client still guesses, on the very same values.
+    expect(await t.redis.get(t.key("numeric-string"))).toBe(123);
+    expect(await t.redis.eval('return {"12", ARGV[1]}', [], ['{"b":2}'])).toEqual([12, { b: 2 }]);
+  });
+
   it("honours NX, XX and GET on SET", async () => {
     expect(await t.redis.set(t.key("k"), "a", { xx: true })).toBeNull();
     expect(await t.redis.set(t.key("k"), "a", { nx: true })).toBe("OK");
