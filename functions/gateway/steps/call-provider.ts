@@ -156,7 +156,7 @@ export async function callWithFallback(
     }
   } catch (error) {
     // A backoff cut short by the deadline or the client ends the loop; anything else is thrown.
-    if (!deadline.signal.aborted || error instanceof GatewayError) throw error;
+    if (!deadline.aborted() || error instanceof GatewayError) throw error;
   } finally {
     deadline.dispose();
   }
@@ -263,39 +263,31 @@ async function callOnce(
 }
 
 /**
- * One attempt's signal: it aborts when the attempt's timeout passes, when the request's deadline
- * does, or when the client goes away. The timeout bounds the wait for the answer to begin, not
- * the length of a stream (dispose() clears it); the client is followed past that, since the
- * deadline lets go of it once the answer has begun, but a client that leaves mid-stream must
- * still close the upstream. One controller and listeners rather than AbortSignal.any over a
- * second controller: on Node every AbortSignal costs a transferable object, per attempt.
+ * One attempt's signal: it aborts when the attempt's timeout passes or when the client goes away.
+ * The timeout is cut to what is left of the request's deadline, so the deadline needs no listener
+ * of its own here. It bounds the wait for the answer to begin, not the
+ * length of a stream (dispose() clears it); the client is followed past that, since a client that
+ * leaves mid-stream must still close the upstream. One controller and a listener rather than
+ * AbortSignal.any over a second controller: on Node every AbortSignal costs a transferable object.
  */
 function attemptSignal(
   attempting: Attempting,
   timeoutMs: number,
 ): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
+  // Cut again here: the circuit breaker's admission ran between attempt()'s cut and now.
+  const ms = Math.max(1, Math.min(timeoutMs, attempting.deadline.remaining()));
   const timer = setTimeout(
     () => controller.abort(new DOMException("upstream timed out", "TimeoutError")),
-    timeoutMs,
+    ms,
   );
-  const follow = (source: AbortSignal | null | undefined) => {
-    if (!source) return () => {};
-    if (source.aborted) {
-      controller.abort(source.reason);
-      return () => {};
-    }
-    const onAbort = () => controller.abort(source.reason);
-    source.addEventListener("abort", onAbort, { once: true });
-    return () => source.removeEventListener("abort", onAbort);
-  };
-  const unfollowDeadline = follow(attempting.deadline.signal);
-  follow(attempting.call.request.signal);
+  const client = attempting.call.request.signal;
+  if (client?.aborted) controller.abort(client.reason);
+  else client?.addEventListener("abort", () => controller.abort(client.reason), { once: true });
   return {
     signal: controller.signal,
     dispose() {
       clearTimeout(timer);
-      unfollowDeadline();
     },
   };
 }

@@ -22,13 +22,22 @@ export function deadlineMsOf(headers: Headers): { ok: true; ms: number } | { ok:
 
 export interface Deadline {
   readonly ms: number;
-  /** Aborts (reason: a TimeoutError) when the deadline passes or the client goes away. */
+  /**
+   * Aborts (reason: a TimeoutError) when the deadline passes or the client goes away. Made on
+   * first use: only a backoff or a Retry-After wait needs it, and on Node every AbortSignal costs
+   * a transferable object, so a call answered at the first attempt never builds one.
+   */
   readonly signal: AbortSignal;
   /** Milliseconds left by the gateway's clock (0 once passed). */
   remaining(): number;
+  /** Passed, by the gateway's clock or its timer, or the client went away. */
   expired(): boolean;
+  /** Ended by its timer or by the client (not by reading the clock): what aborts the signal. */
+  aborted(): boolean;
   dispose(): void;
 }
+
+const deadlinePassed = () => new DOMException("request deadline passed", "TimeoutError");
 
 export function startDeadline(
   ms: number,
@@ -36,22 +45,34 @@ export function startDeadline(
   clientSignal: AbortSignal | undefined,
 ): Deadline {
   const endsAt = clock() + ms;
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException("request deadline passed", "TimeoutError")),
-    ms,
-  );
-  const onClientAbort = () => controller.abort(clientSignal?.reason);
-  if (clientSignal?.aborted) onClientAbort();
-  else clientSignal?.addEventListener("abort", onClientAbort, { once: true });
+  let passed = false;
+  let controller: AbortController | null = null;
+  let onClientAbort: (() => void) | null = null;
+  const timer = setTimeout(() => {
+    passed = true;
+    controller?.abort(deadlinePassed());
+  }, ms);
+  const aborted = () => passed || clientSignal?.aborted === true;
   return {
     ms,
-    signal: controller.signal,
-    remaining: () => (controller.signal.aborted ? 0 : Math.max(0, endsAt - clock())),
-    expired: () => controller.signal.aborted || clock() >= endsAt,
+    get signal() {
+      if (controller) return controller.signal;
+      const made = new AbortController();
+      controller = made;
+      if (passed) made.abort(deadlinePassed());
+      else if (clientSignal?.aborted) made.abort(clientSignal.reason);
+      else if (clientSignal) {
+        onClientAbort = () => made.abort(clientSignal.reason);
+        clientSignal.addEventListener("abort", onClientAbort, { once: true });
+      }
+      return made.signal;
+    },
+    remaining: () => (aborted() ? 0 : Math.max(0, endsAt - clock())),
+    expired: () => aborted() || clock() >= endsAt,
+    aborted,
     dispose() {
       clearTimeout(timer);
-      clientSignal?.removeEventListener("abort", onClientAbort);
+      if (onClientAbort) clientSignal?.removeEventListener("abort", onClientAbort);
     },
   };
 }
