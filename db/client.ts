@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgAsyncDatabase, PgAsyncTransaction, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { canInitdbInChild, initdbInChild, needsInitdb } from "./pglite-initdb.ts";
 import { type Relations, relations } from "./relations.ts";
 
 /**
@@ -89,6 +90,9 @@ async function openPglite(dataDir: string): Promise<SqlHandle> {
     ...PGlite.defaultStartParams,
     ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting]),
   ];
+  // A new database is created in a child process where that is possible (pglite-initdb.ts); if
+  // the child fails, PGlite creates it here, as it always could.
+  if ((await needsInitdb(dataDir)) && canInitdbInChild()) await initdbInChild(dataDir, startParams);
   return sqlHandleFromPglite(await PGlite.create(dataDir, { startParams }));
 }
 
