@@ -4,11 +4,13 @@
  * sendUpstream do not change, but it is built on undici's `request` over a keep-alive Agent
  * instead of the WHATWG fetch algorithm: a profile under load put about a fifth of the gateway's
  * CPU in Node's fetch (request/response objects, header guards, its own web streams). A JSON
- * answer is read as bytes and handed over whole; only an event stream is bridged to a web stream,
- * chunk by chunk. `request` follows no redirects, like `redirect: "manual"`.
+ * answer is read as bytes and handed over whole; any other body (an SSE stream, Bedrock's binary
+ * event stream, an error page) as undici's Readable behind a ReadableStream's reader
+ * (node-body-stream.ts), chunk by chunk as it arrives: only JSON is known to be worth waiting for.
+ * `request` follows no redirects, like `redirect: "manual"`.
  */
-import { Readable } from "node:stream";
 import { Agent, type Dispatcher, request } from "undici";
+import { nodeBodyStream } from "./node-body-stream.ts";
 
 export function createRequestFetch(dispatcher: Dispatcher = new Agent()): typeof fetch {
   const requestFetch = async (input: RequestInfo | URL, init: RequestInit = {}) => {
@@ -31,38 +33,45 @@ export function createRequestFetch(dispatcher: Dispatcher = new Agent()): typeof
       answer.body.resume();
       return new Response(null, init2);
     }
-    const type = answer.headers["content-type"];
-    if (typeof type === "string" && type.includes("text/event-stream")) {
-      return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, init2);
+    if (!isJson(answer.headers["content-type"])) {
+      return new UpstreamResponse(
+        nodeBodyStream(answer.body),
+        answer.statusCode,
+        headers,
+      ) as unknown as Response;
     }
     const bytes = new Uint8Array(await answer.body.arrayBuffer());
-    return new BytesResponse(bytes, answer.statusCode, headers) as unknown as Response;
+    return new UpstreamResponse(bytes, answer.statusCode, headers) as unknown as Response;
   };
   return requestFetch as typeof fetch;
 }
 
 const decoder = new TextDecoder();
+type Chunk = Uint8Array<ArrayBuffer>;
 
 /**
- * A whole answer held as bytes, read directly by text(), json() and arrayBuffer(). Node's Response
- * would wrap the bytes in a web stream that those methods read back chunk by chunk, and its
- * constructor alone (webidl conversions, a second header list) showed in the profile. So this is
- * a Response in kind (its prototype chain; `instanceof Response` holds) that implements every
- * member itself; `body` still gives a stream, built on first use, for a caller that wants one.
+ * An upstream's answer as a Response in kind (its prototype chain; `instanceof Response` holds)
+ * that implements every member itself. Node's Response would wrap a whole answer's bytes in a web
+ * stream that text() and json() read back chunk by chunk, and its constructor alone (webidl
+ * conversions, a second header list) showed in the profile. So a whole answer is held as bytes,
+ * read directly by text(), json() and arrayBuffer(), with a stream built only if `body` is asked
+ * for; a streamed answer holds its body stream (node-body-stream.ts) and reads through it.
  */
-class BytesResponse {
+class UpstreamResponse {
   readonly status: number;
   readonly headers: Headers;
   readonly statusText = "";
   readonly type: ResponseType = "basic";
   readonly url = "";
   readonly redirected = false;
-  #bytes: Uint8Array<ArrayBuffer>;
-  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null = null;
+  #bytes: Chunk | null;
+  #stream: ReadableStream<Chunk> | null;
   #used = false;
 
-  constructor(bytes: Uint8Array<ArrayBuffer>, status: number, headers: Headers) {
-    this.#bytes = bytes;
+  constructor(body: Chunk | ReadableStream<Chunk>, status: number, headers: Headers) {
+    const whole = body instanceof Uint8Array;
+    this.#bytes = whole ? body : null;
+    this.#stream = whole ? null : body;
     this.status = status;
     this.headers = headers;
   }
@@ -71,9 +80,9 @@ class BytesResponse {
     return this.status >= 200 && this.status < 300;
   }
 
-  get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+  get body(): ReadableStream<Chunk> {
     if (this.#stream === null) {
-      const bytes = this.#bytes;
+      const bytes = this.#bytes ?? new Uint8Array();
       this.#stream = new ReadableStream({
         start(controller) {
           if (bytes.byteLength > 0) controller.enqueue(bytes);
@@ -102,7 +111,7 @@ class BytesResponse {
     );
   }
 
-  bytes(): Promise<Uint8Array<ArrayBuffer>> {
+  bytes(): Promise<Chunk> {
     return this.#consume().then((bytes) => bytes.slice());
   }
 
@@ -118,22 +127,49 @@ class BytesResponse {
     );
   }
 
-  clone(): BytesResponse {
+  clone(): UpstreamResponse {
     if (this.bodyUsed) throw new TypeError("Response.clone: Body has already been consumed.");
-    return new BytesResponse(this.#bytes, this.status, new Headers(this.headers));
+    const headers = new Headers(this.headers);
+    if (this.#stream === null && this.#bytes) {
+      return new UpstreamResponse(this.#bytes, this.status, headers);
+    }
+    const [mine, theirs] = this.body.tee();
+    this.#stream = mine;
+    return new UpstreamResponse(theirs, this.status, headers);
   }
 
-  /** The bytes, once: through the stream if `body` was asked for, else directly. */
-  #consume(): Promise<Uint8Array<ArrayBuffer>> {
-    if (this.bodyUsed) {
-      return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
-    }
+  /** The bytes, once: directly when held whole and no stream was asked for, else read out. */
+  async #consume(): Promise<Chunk> {
+    if (this.bodyUsed) throw new TypeError("Body is unusable: Body has already been read");
     this.#used = true;
-    if (this.#stream === null) return Promise.resolve(this.#bytes);
-    return new Response(this.#stream).arrayBuffer().then((buffer) => new Uint8Array(buffer));
+    if (this.#stream === null) return this.#bytes ?? new Uint8Array();
+    const reader = this.#stream.getReader();
+    const chunks: Chunk[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+    if (chunks.length === 1) return chunks[0] as Chunk;
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return bytes;
   }
 }
-Object.setPrototypeOf(BytesResponse.prototype, Response.prototype);
+Object.setPrototypeOf(UpstreamResponse.prototype, Response.prototype);
+
+/** `application/json`, or a `+json` type such as `application/problem+json`. */
+function isJson(type: string | string[] | undefined): boolean {
+  if (typeof type !== "string") return false;
+  const essence = type.split(";", 1)[0]?.trim().toLowerCase() ?? "";
+  return essence === "application/json" || essence.endsWith("+json");
+}
 
 function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
   if (headers === undefined) return {};

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ChatCompletionRequest } from "../../functions/protocols/openai/chat.ts";
 import type { CallOptions, ProviderTarget } from "../../functions/providers/types.ts";
+import { testUpstreamFetch } from "../support/upstream-transport.ts";
 
 export function target(overrides: Partial<ProviderTarget> = {}): ProviderTarget {
   return {
@@ -19,7 +20,7 @@ export function target(overrides: Partial<ProviderTarget> = {}): ProviderTarget 
 export function callOptions(overrides: Partial<CallOptions> = {}): CallOptions {
   return {
     signal: new AbortController().signal,
-    fetch: globalThis.fetch,
+    fetch: testUpstreamFetch() ?? globalThis.fetch,
     requestId: "req_test",
     ...overrides,
   };

@@ -16,6 +16,7 @@ import type { ResolveHost } from "../../functions/security/upstream-url.ts";
 import { type Services, startServices } from "../../functions/services.ts";
 import { createTestDatabase } from "./database.ts";
 import { databaseWithOutage, type Outage } from "./outage.ts";
+import { testUpstreamFetch } from "./upstream-transport.ts";
 
 export interface TestGateway {
   app: App;
@@ -93,7 +94,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     clock: options.clock,
     sql,
     redis: createRedis({ redisUrl: config.redisUrl }),
-    fetch: options.fetch,
+    fetch: options.fetch ?? testUpstreamFetch({ allowPrivate: config.allowPrivateUpstreams }),
     resolveHost: options.resolveHost,
     migrate: false,
   });
