@@ -36,7 +36,17 @@ export interface ReadState {
 export interface EventReader {
   read(): Promise<ReadableStreamReadResult<EventSourceMessage>>;
   cancel(): Promise<void>;
+  /**
+   * The stream's last event has been read ([DONE], message_stop): what is left of the body is
+   * its end, usually already arrived. Reading it out, in the background, lets the connection go
+   * back to the pool, where cancel() would close it (and on Node build an abort error per call).
+   * Bounded: more than DRAIN_MAX_BYTES, or no end within DRAIN_MAX_MS, and the body is cancelled.
+   */
+  release(): void;
 }
+
+export const DRAIN_MAX_BYTES = 64 * 1024;
+export const DRAIN_MAX_MS = 5_000;
 
 /**
  * An SSE body as parsed events, decoded incrementally (eventsource-parser). Read straight from
@@ -73,7 +83,33 @@ export function sseEvents(body: ReadableStream<Uint8Array<ArrayBuffer>>): EventR
       return { done: false, value: event };
     },
     cancel: () => reader.cancel(),
+    release() {
+      queue = [];
+      head = 0;
+      if (ended) return;
+      void drain(reader);
+    },
   };
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>): Promise<void> {
+  const cancel = () => reader.cancel().catch(() => undefined);
+  const timer = setTimeout(cancel, DRAIN_MAX_MS);
+  // A pending drain must not keep a process that is shutting down alive.
+  (timer as { unref?: () => void }).unref?.();
+  try {
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      bytes += value.byteLength;
+      if (bytes > DRAIN_MAX_BYTES) return void (await cancel());
+    }
+  } catch {
+    // The body failed or was cancelled by the timer: there is no connection left to keep.
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The next item, or null at the end; a failed read becomes the provider's error. */

@@ -42,6 +42,8 @@ export type FakeAnthropicBehaviour =
       malformedAfter?: number;
       /** After this many events, close the connection without ending the response. */
       disconnectAfter?: number;
+      /** After message_stop, wait for `releaseEnds()` before ending the body. */
+      holdEnd?: boolean;
     } & ReplyShape)
   | { kind: "error"; status: number; type: string; message: string }
   /** Send a recorded SSE body verbatim, in small pieces (fixture replay). */
@@ -52,6 +54,8 @@ export interface AnthropicRecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** Whether the TCP connection this request came on is still open (kept alive for reuse). */
+  connectionOpen(): boolean;
 }
 
 export interface FakeAnthropic {
@@ -59,6 +63,8 @@ export interface FakeAnthropic {
   baseUrl: string;
   requests: AnthropicRecordedRequest[];
   script(...behaviours: FakeAnthropicBehaviour[]): void;
+  /** Ends every body held by `holdEnd`. */
+  releaseEnds(): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +74,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const requests: AnthropicRecordedRequest[] = [];
   let queue: FakeAnthropicBehaviour[] = [{ kind: "complete" }];
 
+  let heldEnds: Array<() => void> = [];
   const server = createServer({ noDelay: true }, (req, res) => {
     const behaviour = queue.length > 1 ? queue.shift() : queue[0];
     void handle(req, res, behaviour ?? { kind: "complete" });
@@ -79,7 +86,13 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     behaviour: FakeAnthropicBehaviour,
   ) {
     const body = parseJson(await readBody(req));
-    requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+    requests.push({
+      method: req.method ?? "",
+      path: req.url ?? "",
+      headers: req.headers,
+      body,
+      connectionOpen: () => !req.socket.destroyed,
+    });
     if (req.method !== "POST" || req.url !== "/v1/messages") {
       return sendError(res, 404, "not_found_error", `Not found: ${req.method} ${req.url}`);
     }
@@ -100,8 +113,12 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         if (fieldOf(body, "stream") === true)
           return sendStream(res, streamEvents(model, behaviour), {});
         return sendJson(res, 200, message(model, behaviour));
-      case "stream":
-        return sendStream(res, streamEvents(model, behaviour), behaviour);
+      case "stream": {
+        const ended = behaviour.holdEnd
+          ? new Promise<void>((resolve) => heldEnds.push(resolve))
+          : undefined;
+        return sendStream(res, streamEvents(model, behaviour), { ...behaviour, ended });
+      }
     }
   }
 
@@ -112,6 +129,10 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     requests,
     script(...behaviours) {
       if (behaviours.length > 0) queue = behaviours;
+    },
+    releaseEnds() {
+      for (const end of heldEnds) end();
+      heldEnds = [];
     },
     async close() {
       server.closeAllConnections();
@@ -228,7 +249,13 @@ function streamEvents(model: string, reply: ReplyShape): Array<[string, unknown]
 async function sendStream(
   res: ServerResponse,
   events: Array<[string, unknown]>,
-  options: { errorAfter?: number; malformedAfter?: number; disconnectAfter?: number },
+  options: {
+    errorAfter?: number;
+    malformedAfter?: number;
+    disconnectAfter?: number;
+    /** Settles when the body may end (after its last event); absent: at once. */
+    ended?: Promise<void>;
+  },
 ) {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -246,6 +273,7 @@ async function sendStream(
     if (res.destroyed) return;
     res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   }
+  await options.ended;
   res.end();
 }
 

@@ -44,6 +44,8 @@ export type FakeBehaviour =
       malformedAfter?: number;
       /** After this many chunks, close the connection without ending the response. */
       disconnectAfter?: number;
+      /** After `data: [DONE]`, send this and wait for `release()` before ending the body. */
+      afterDone?: string;
     } & ReplyShape)
   | {
       kind: "error";
@@ -66,6 +68,8 @@ export interface RecordedRequest {
   body: unknown;
   /** Settles when the connection closes; `aborted` when it closed before the answer ended. */
   closed: Promise<{ aborted: boolean }>;
+  /** Whether the TCP connection this request came on is still open (kept alive for reuse). */
+  connectionOpen(): boolean;
 }
 
 export interface FakeOpenAI {
@@ -104,6 +108,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       headers: req.headers,
       body,
       closed,
+      connectionOpen: () => !req.socket.destroyed,
     });
     const model = modelOf(body);
     const held = () => gate.promise;
@@ -237,7 +242,11 @@ async function sendStream(
     if (res.destroyed) return;
     res.write(`data: ${data}\n\n`);
   }
-  res.end("data: [DONE]\n\n");
+  if (behaviour.afterDone === undefined) return void res.end("data: [DONE]\n\n");
+  res.write("data: [DONE]\n\n");
+  res.write(behaviour.afterDone);
+  await held();
+  res.end();
 }
 
 function sendError(res: ServerResponse, behaviour: Extract<FakeBehaviour, { kind: "error" }>) {

@@ -137,6 +137,17 @@ describe("the anthropic adapter", () => {
     expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true });
   });
 
+  it("keeps the connection for the pool after message_stop, instead of closing it", async () => {
+    // The upstream holds its body's end until after the stream is over for the client.
+    fake.script({ kind: "stream", deltas: ["a"], holdEnd: true });
+    const { chunks } = await streamed();
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("a");
+    fake.releaseEnds();
+    // Reading the end out is background work of the adapter's; closing would show by now too.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.requests.at(-1)?.connectionOpen()).toBe(true);
+  });
+
   it("streams tool calls with their arguments in pieces", async () => {
     fake.script({
       kind: "stream",

@@ -46,6 +46,27 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
 }
 
 describe("streaming from an OpenAI-compatible upstream", () => {
+  it("keeps the connection for the pool after [DONE], instead of closing it", async () => {
+    // The upstream holds its body's end until after the stream is over for the client.
+    fake.script({ kind: "stream", deltas: ["a"], afterDone: "" });
+    expect(text(await collect((await stream()).chunks))).toBe("a");
+    fake.release();
+    expect(await fake.requests.at(-1)?.closed).toEqual({ aborted: false });
+    // Reading the end out is background work of the adapter's; closing would show by now too.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.requests.at(-1)?.connectionOpen()).toBe(true);
+  });
+
+  it("closes a body that goes on after [DONE] once more than 64 KiB of it came", async () => {
+    const padding = `: ${"x".repeat(1022)}\n`.repeat(70); // 70 KiB of SSE comments
+    fake.script({ kind: "stream", deltas: ["a"], afterDone: padding });
+    const chunks = await collect((await stream()).chunks);
+    expect(text(chunks)).toBe("a");
+    // The upstream still holds its body open: the drain gave up and closed the connection.
+    expect(await fake.requests.at(-1)?.closed).toEqual({ aborted: true });
+    fake.release();
+  });
+
   it("hands over the first chunks before the upstream has finished", async () => {
     fake.script({ kind: "stream", deltas: ["Hel", "lo"], holdAfter: 2 });
     const outcome = await stream();

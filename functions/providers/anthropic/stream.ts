@@ -45,6 +45,7 @@ async function* readChunks(
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   const translator = new AnthropicStreamTranslator(context.defaults, jsonToolName(context.request));
   const { target } = context;
+  let lastEventRead = false;
   try {
     let finished = false;
     while (!finished) {
@@ -66,13 +67,15 @@ async function* readChunks(
         yield chunk;
       }
     }
+    lastEventRead = true;
     const final = await usage.finish();
     if (context.request.stream_options?.include_usage === true) {
       yield usageChunk(translator.streamIdentity, final.wire);
     }
   } finally {
     if (!usage.finished) await usage.finish().catch(() => undefined);
-    await reader.cancel().catch(() => undefined);
+    if (lastEventRead) reader.release();
+    else await reader.cancel().catch(() => undefined);
   }
 }
 

@@ -81,6 +81,7 @@ async function* readChunks(
   state: ReadState,
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   let identity = context.defaults;
+  let lastEventRead = false;
   try {
     while (true) {
       const event = await readOrFail(reader, context);
@@ -101,6 +102,7 @@ async function* readChunks(
       yield chunk;
     }
     if (state.cancelled) return;
+    lastEventRead = true;
     const final = await usage.finish();
     if (context.request.stream_options?.include_usage === true) {
       yield usageChunk(identity, final.wire);
@@ -109,7 +111,8 @@ async function* readChunks(
     // Cancelled, failed or done: settle usage (an estimate of what was generated so far) and
     // release the upstream connection.
     if (!usage.finished) await usage.finish().catch(() => undefined);
-    await reader.cancel().catch(() => undefined);
+    if (lastEventRead) reader.release();
+    else await reader.cancel().catch(() => undefined);
   }
 }
 
