@@ -7,6 +7,8 @@
  * instead of filling memory. Items already delivered together leave in one write. Cancelling the
  * body (client gone) calls the iterator's `return()`, which closes the upstream connection.
  */
+
+import { concatBytes } from "../bytes.ts";
 import type { ChatCompletionChunk } from "../protocols/openai/chat.ts";
 
 const encoder = new TextEncoder();
@@ -86,20 +88,20 @@ export function toSseStream<T>(
             result = await next;
           } catch (error) {
             if (!options.errorEvent) {
-              if (parts.length > 0) controller.enqueue(concat(parts));
+              if (parts.length > 0) controller.enqueue(concatBytes(parts));
               end({ kind: "error", error });
               controller.error(error);
               return;
             }
             parts.push(options.errorEvent(error));
-            controller.enqueue(concat(parts));
+            controller.enqueue(concatBytes(parts));
             controller.close();
             end({ kind: "error", error });
             return;
           }
           if (result.done) {
             if (options.terminator) parts.push(options.terminator);
-            if (parts.length > 0) controller.enqueue(concat(parts));
+            if (parts.length > 0) controller.enqueue(concatBytes(parts));
             controller.close();
             end({ kind: "done" });
             return;
@@ -116,7 +118,7 @@ export function toSseStream<T>(
             break;
           }
         }
-        controller.enqueue(concat(parts));
+        controller.enqueue(concatBytes(parts));
       },
       async cancel(reason) {
         try {
@@ -149,19 +151,6 @@ async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
   promise.then(mark, mark);
   for (let tick = 0; tick < READY_TICKS && !settled; tick++) await undefined;
   return settled;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
 
 /** An OpenAI chat stream as an SSE body: one `data:` event per chunk, then `data: [DONE]`. */

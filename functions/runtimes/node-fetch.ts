@@ -10,6 +10,7 @@
  * `request` follows no redirects, like `redirect: "manual"`.
  */
 import { Agent, type Dispatcher, request } from "undici";
+import { concatBytes } from "../bytes.ts";
 import { nodeBodyStream } from "./node-body-stream.ts";
 
 export function createRequestFetch(dispatcher: Dispatcher = new Agent()): typeof fetch {
@@ -145,21 +146,12 @@ class UpstreamResponse {
     if (this.#stream === null) return this.#bytes ?? new Uint8Array();
     const reader = this.#stream.getReader();
     const chunks: Chunk[] = [];
-    let size = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
-      size += value.byteLength;
     }
-    if (chunks.length === 1) return chunks[0] as Chunk;
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return bytes;
+    return concatBytes(chunks);
   }
 }
 Object.setPrototypeOf(UpstreamResponse.prototype, Response.prototype);

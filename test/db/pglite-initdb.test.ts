@@ -2,24 +2,16 @@
  * A new embedded database is made by initdb in a child process (db/pglite-initdb.ts), so the
  * gateway never holds the WASM memory initdb touched. The folder it leaves must open as usual.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PGLITE_SETTINGS } from "../../db/client.ts";
 import { canInitdbInChild, initdbInChild, needsInitdb } from "../../db/pglite-initdb.ts";
+import { tempFolders } from "../support/temp-folders.ts";
 
 const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ["-c", s])];
-const folders: string[] = [];
-afterEach(async () => {
-  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
-});
-async function parent() {
-  const folder = await mkdtemp(join(tmpdir(), "switchyard-initdb-"));
-  folders.push(folder);
-  return folder;
-}
+const parent = tempFolders("switchyard-initdb-");
 
 describe("initdb in a child process", () => {
   it("runs on Node", () => {

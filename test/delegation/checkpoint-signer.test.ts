@@ -1,20 +1,12 @@
 /** Where the audit checkpoint key comes from: the environment in production, a dev file otherwise. */
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { resolveCheckpointSigner } from "../../functions/audit/checkpoint-signer.ts";
+import { tempFolders } from "../support/temp-folders.ts";
 
-const folders: string[] = [];
-afterEach(async () => {
-  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
-});
-async function dataDir() {
-  const folder = await mkdtemp(join(tmpdir(), "signer-"));
-  folders.push(folder);
-  return folder;
-}
+const dataDir = tempFolders("signer-");
 
 describe("the audit signing key", () => {
   it("is SWITCHYARD_AUDIT_SIGNING_KEY when set, as PEM or base64 DER", async () => {

@@ -11,6 +11,8 @@
  * Nesting is bounded before parsing: deeply nested JSON (a `tools[].function.parameters` 100,000
  * levels deep) would overflow the stack of every recursive walk after the parser.
  */
+
+import { concatBytes } from "../../bytes.ts";
 import { GatewayError } from "../errors.ts";
 
 /**
@@ -73,13 +75,7 @@ async function readStream(request: Request, maxBytes: number): Promise<Uint8Arra
     }
     parts.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
+  return concatBytes(parts);
 }
 
 function assertJsonContentType(header: string | null): void {
