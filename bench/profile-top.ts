@@ -1,7 +1,8 @@
 /**
  * `tsx bench/profile-top.ts file.cpuprofile [n]`: the top of a V8 CPU profile, as text. Self time
- * by function and by source (package or project folder), and inclusive time of the project's own
- * gateway stages, so a load window's profile can be read (and diffed) without DevTools.
+ * by area (each of our folders, each kind of library, Node, V8), by function and by source
+ * (package or project file), and inclusive time by source, so a load window's profile can be read
+ * (and diffed) without DevTools.
  */
 import { readFileSync } from "node:fs";
 
@@ -43,14 +44,44 @@ function source(url: string): string {
     const rest = url.slice(modules + 13).split("/");
     return rest[0]?.startsWith("@") ? `${rest[0]}/${rest[1]}` : (rest[0] ?? url);
   }
-  const project = url.indexOf("/functions/");
+  const project = url.search(/\/(functions|db)\//);
   return project >= 0 ? url.slice(project + 1) : url;
+}
+
+/** Libraries by the job they do for a gateway call, so the areas read as its parts. */
+const LIBRARY_AREAS: Record<string, string> = {
+  undici: "upstream HTTP client (undici)",
+  "@hono/node-server": "HTTP server adapter (Hono)",
+  hono: "HTTP server adapter (Hono)",
+  ioredis: "Redis client (ioredis, @upstash/redis)",
+  "@upstash/redis": "Redis client (ioredis, @upstash/redis)",
+  "drizzle-orm": "SQL client (drizzle, pg, PGlite)",
+  pg: "SQL client (drizzle, pg, PGlite)",
+  "pg-protocol": "SQL client (drizzle, pg, PGlite)",
+  "@electric-sql/pglite": "SQL client (drizzle, pg, PGlite)",
+  "pg-pool": "SQL client (drizzle, pg, PGlite)",
+  "standard-as-callback": "Redis client (ioredis, @upstash/redis)",
+  zod: "validation (zod)",
+  "prom-client": "metrics (prom-client)",
+  pino: "logging (pino)",
+  "eventsource-parser": "SSE parsing (eventsource-parser)",
+  "lru-cache": "caches (lru-cache)",
+};
+
+function area(source: string): string {
+  if (source === "(native/vm)") return "V8 and native code (GC, syscalls, builtins)";
+  if (source.startsWith("node:")) return "Node's own JavaScript (streams, net, http, timers)";
+  if (source.startsWith("wasm://")) return "WASM (PGlite, tokenizer)";
+  const ours = /^(functions|db)\/([^/]+)/.exec(source);
+  if (ours) return `ours: ${ours[1]}/${ours[2]?.replace(/\.[jt]s$/, "")}`;
+  return LIBRARY_AREAS[source] ?? `other: ${source}`;
 }
 
 const add = (map: Map<string, number>, key: string, us: number) =>
   map.set(key, (map.get(key) ?? 0) + us);
 const fnSelf = new Map<string, number>();
 const srcSelf = new Map<string, number>();
+const areaSelf = new Map<string, number>();
 const inclusive = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const frame = byId.get(id)?.callFrame;
@@ -61,6 +92,8 @@ for (const [id, us] of selfUs) {
     us,
   );
   add(srcSelf, source(frame.url), us);
+  if (!["(idle)", "(program)"].includes(frame.functionName))
+    add(areaSelf, area(source(frame.url)), us);
   // Inclusive per project file and per package: every distinct one on the stack counts once.
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
@@ -80,6 +113,7 @@ const show = (title: string, map: Map<string, number>) => {
     console.log(`${((100 * us) / busy).toFixed(1).padStart(5)}%  ${key}`);
 };
 console.log(`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`);
-show("self time by function (% of busy)", fnSelf);
+show("self time by area (% of busy)", areaSelf);
+show("self time by function", fnSelf);
 show("self time by source", srcSelf);
 show("inclusive time by source", inclusive);
