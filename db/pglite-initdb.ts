@@ -8,6 +8,8 @@
  */
 import { spawn } from "node:child_process";
 import { readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { runsOnNode } from "./runs-on-node.ts";
 
 /** What the child runs: argv is [pglite module URL, folder, JSON start parameters]. */
 const INITDB_SCRIPT = `
@@ -19,20 +21,15 @@ await db.close();
 
 /** True when `dataDir` holds no database yet (missing, or without PG_VERSION). */
 export async function needsInitdb(dataDir: string): Promise<boolean> {
-  return stat(`${dataDir}/PG_VERSION`).then(
+  return stat(join(dataDir, "PG_VERSION")).then(
     () => false,
     () => true,
   );
 }
 
-/** Node itself (not Bun or Deno, which also define process.versions.node). */
+/** On Node itself, which can spawn its own binary and resolve PGlite's module URL for it. */
 export function canInitdbInChild(): boolean {
-  return (
-    typeof process !== "undefined" &&
-    process.versions?.bun === undefined &&
-    !("Deno" in globalThis) &&
-    typeof import.meta.resolve === "function"
-  );
+  return runsOnNode() && typeof import.meta.resolve === "function";
 }
 
 /**

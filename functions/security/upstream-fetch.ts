@@ -6,6 +6,7 @@
  * notes for what remains there.
  */
 import type { LookupFunction } from "node:net";
+import { runsOnNode } from "../../db/runs-on-node.ts";
 import { guardUpstreamFetch } from "./guarded-fetch.ts";
 import type { ResolveHost } from "./upstream-url.ts";
 
@@ -32,14 +33,4 @@ async function platformFetch(options: UpstreamFetchOptions): Promise<typeof fetc
   // Imported here, not at the top, so that Bun and Deno never load undici.
   const { createNodeUpstreamFetch } = await import("./node-connect-guard.ts");
   return createNodeUpstreamFetch({ lookup: options.connectLookup });
-}
-
-/** Bun and Deno report a Node version too (process.versions.node), so they are ruled out by name. */
-export function runsOnNode(): boolean {
-  return (
-    typeof process === "object" &&
-    typeof process.versions?.node === "string" &&
-    !("Bun" in globalThis) &&
-    !("Deno" in globalThis)
-  );
 }
