@@ -84,10 +84,7 @@ export function sseEvents(body: ReadableStream<Uint8Array<ArrayBuffer>>): EventR
     },
     cancel: () => reader.cancel(),
     release() {
-      queue = [];
-      head = 0;
-      if (ended) return;
-      void drain(reader);
+      if (!ended) void drain(reader);
     },
   };
 }

@@ -148,7 +148,7 @@ class NodeBodyReader {
       if (readable.errored) return readable.errored;
       const chunk = readable.read() as Buffer | null;
       if (chunk !== null) return { done: false, value: chunk as Chunk };
-      if (readable.readableEnded) return { done: true, value: undefined };
+      // At the end, read() has just scheduled 'end'; its wake-up finds readableEnded above.
       if (readable.destroyed) {
         return readable.errored ?? new Error("the upstream closed the stream before its end");
       }

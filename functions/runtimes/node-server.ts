@@ -43,9 +43,10 @@ export function serveNode(
 /**
  * A ServerResponse whose flushHeaders() waits for the rest of the turn. @hono/node-server flushes
  * a streamed answer's headers before it reads the first chunk, so they went out in a write (a
- * syscall, a wakeup of the client) of their own, about 5% of a streamed call's CPU. The gateway
- * hands over a stream once its first chunk is ready, so that chunk is written within the same
- * turn and the headers go out with it; if nothing is written by then, they are flushed as before.
+ * syscall, a wakeup of the client) of their own, about 5% of a streamed call's CPU. When the
+ * first chunk has already arrived from the upstream (the common case under load) it is written
+ * within the same turn and the headers go out with it; if nothing is written by then, they are
+ * flushed on the next turn, as before.
  */
 class HeadersWithFirstWrite<
   Request extends IncomingMessage = IncomingMessage,

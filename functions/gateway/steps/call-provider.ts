@@ -265,10 +265,10 @@ async function callOnce(
 /**
  * One attempt's signal: it aborts when the attempt's timeout passes or when the client goes away.
  * The timeout is cut to what is left of the request's deadline, so the deadline needs no listener
- * of its own here. It bounds the wait for the answer to begin, not the
- * length of a stream (dispose() clears it); the client is followed past that, since a client that
- * leaves mid-stream must still close the upstream. One controller and a listener rather than
- * AbortSignal.any over a second controller: on Node every AbortSignal costs a transferable object.
+ * of its own here. It bounds the wait for the answer to begin, not the length of a stream
+ * (dispose() clears it); the client is followed past that, since a client that leaves mid-stream
+ * must still close the upstream. One controller and a listener rather than AbortSignal.any over a
+ * second controller: on Node every AbortSignal costs a transferable object.
  */
 function attemptSignal(
   attempting: Attempting,
