@@ -20,7 +20,7 @@
  * BENCH_RUNTIMES (default node,bun,deno: Switchyard's rows under each runtime's own entry),
  * BENCH_START (default 1: time from spawn to the first 200 on /health of `npm start`'s compiled
  * entry, on a fresh data folder and again on the same folder), BENCH_MODES (default json,stream), BENCH_ONLY (comma list of row
- * names), BENCH_PROFILE_DIR (a V8 CPU profile of the node gateway on BENCH_PROFILE_STORE, default
+ * names), BENCH_STORES (comma list: embedded, postgres+redis), BENCH_PROFILE_DIR (a V8 CPU profile of the node gateway on BENCH_PROFILE_STORE, default
  * embedded, per measured window, not
  * start-up; the sampler inflates those rows' CPU, so profile in a run of its own), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default silent), BENCH_OUT (JSON results).
  */
@@ -31,7 +31,7 @@ import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LoadResult } from "./load.ts";
-import { processTreeCpuMs, rssMb } from "./process-cpu.ts";
+import { type CpuMs, processTreeCpuMs, rssMb } from "./process-cpu.ts";
 import { provision } from "./provision.ts";
 
 const list = (value: string | undefined, fallback: string) =>
@@ -50,6 +50,7 @@ const OTHER_CORES = PIN
   : "";
 const MODES = list(process.env.BENCH_MODES, "json,stream") as Mode[];
 const ONLY = process.env.BENCH_ONLY ? list(process.env.BENCH_ONLY, "") : null;
+const STORES = process.env.BENCH_STORES ? list(process.env.BENCH_STORES, "") : null;
 const root = new URL("..", import.meta.url).pathname;
 
 type Mode = "json" | "stream";
@@ -72,6 +73,8 @@ interface Cell {
   mode: Mode;
   connections: number;
   cpuUs: number;
+  /** Of cpuUs, the kernel's share (system time). */
+  kernelUs: number;
   rps: number;
   latencyP50: number;
   ttfbP50: number;
@@ -144,12 +147,12 @@ async function runCell(target: Target, mode: Mode, connections: number): Promise
     warmup: Math.max(WARMUP, connections * 4),
     requests: REQUESTS,
   });
-  let before = 0;
+  let before: CpuMs = { total: 0, system: 0 };
   const result = await load(spec, () => {
     if (target.profiled) process.kill(target.pid, "SIGUSR2");
     before = processTreeCpuMs(target.pid);
   });
-  const cpuMs = processTreeCpuMs(target.pid) - before;
+  const after = processTreeCpuMs(target.pid);
   if (target.profiled) {
     process.kill(target.pid, "SIGUSR2");
     console.error(`profile: ${mode} c=${connections} ${target.name} (pid ${target.pid})`);
@@ -159,7 +162,8 @@ async function runCell(target: Target, mode: Mode, connections: number): Promise
     store: target.store,
     mode,
     connections,
-    cpuUs: (cpuMs * 1000) / REQUESTS,
+    cpuUs: ((after.total - before.total) * 1000) / REQUESTS,
+    kernelUs: ((after.system - before.system) * 1000) / REQUESTS,
     rps: REQUESTS / result.seconds,
     latencyP50: result.latencyMs.p50,
     ttfbP50: result.ttfbMs.p50,
@@ -327,8 +331,8 @@ function table(cells: Cell[], mode: Mode): string {
       (f) => f.target === "direct" && f.mode === c.mode && f.connections === c.connections,
     );
   const lines = [
-    `| path | store | conns | CPU µs/req | × floor | req/s | p50 ms | TTFB p50 ms | TTFB added p50 ms | RSS MB |`,
-    `|---|---|--:|--:|--:|--:|--:|--:|--:|--:|`,
+    `| path | store | conns | CPU µs/req | of which kernel | × floor | req/s | p50 ms | TTFB p50 ms | TTFB added p50 ms | RSS MB |`,
+    `|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|`,
   ];
   for (const c of cells.filter((cell) => cell.mode === mode)) {
     const f = floor(c);
@@ -336,7 +340,7 @@ function table(cells: Cell[], mode: Mode): string {
     const ratio = c.target === "direct" || !f ? "—" : `${(c.cpuUs / f.cpuUs).toFixed(1)}×`;
     const added = c.target === "direct" || !d ? "—" : (c.ttfbP50 - d.ttfbP50).toFixed(2);
     lines.push(
-      `| ${c.target}${c.errors ? ` (${c.errors} of ${REQUESTS} failed)` : ""} | ${c.store} | ${c.connections} | ${c.cpuUs.toFixed(0)} | ${ratio} | ${c.rps.toFixed(0)} | ${c.latencyP50.toFixed(2)} | ${c.ttfbP50.toFixed(2)} | ${added} | ${c.rssMb.toFixed(0)} |`,
+      `| ${c.target}${c.errors ? ` (${c.errors} of ${REQUESTS} failed)` : ""} | ${c.store} | ${c.connections} | ${c.cpuUs.toFixed(0)} | ${c.kernelUs.toFixed(0)} | ${ratio} | ${c.rps.toFixed(0)} | ${c.latencyP50.toFixed(2)} | ${c.ttfbP50.toFixed(2)} | ${added} | ${c.rssMb.toFixed(0)} |`,
     );
   }
   return lines.join("\n");
@@ -415,6 +419,8 @@ async function main() {
     ];
     const stores = ["embedded"];
     if (process.env.DATABASE_URL && process.env.REDIS_URL) stores.push("postgres+redis");
+    if (STORES)
+      stores.splice(0, stores.length, ...stores.filter((store) => STORES.includes(store)));
     for (const runtime of RUNTIMES)
       for (const store of stores) {
         // Postgres is shared: gateways start one after the other, so migrations do not race.
@@ -440,7 +446,7 @@ async function main() {
           const cell = await runCell(target, mode, connections);
           cells.push(cell);
           console.error(
-            `${mode} c=${connections} ${target.name} (${target.store}): ${cell.cpuUs.toFixed(0)} µs/req, ${cell.rps.toFixed(0)} req/s`,
+            `${mode} c=${connections} ${target.name} (${target.store}): ${cell.cpuUs.toFixed(0)} µs/req (kernel ${cell.kernelUs.toFixed(0)}), ${cell.rps.toFixed(0)} req/s`,
           );
         }
 
@@ -449,7 +455,7 @@ async function main() {
     const header = [
       `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpu.length}× ${cpu[0]?.model ?? "?"}, Node ${process.version}`,
       `load average (1 min) ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; ${REQUESTS} measured requests per row after ${WARMUP} warm-up`,
-      "CPU µs/req: the server process's own CPU over the measured window / requests (the direct row: the upstream's). TTFB: first body byte at the client.",
+      "CPU µs/req: the server process's own CPU over the measured window / requests (the direct row: the upstream's); of which kernel: its system time (syscalls and the loopback TCP work they do). TTFB: first body byte at the client.",
       PIN
         ? `Measured servers pinned to core ${PIN}; the load generator and the upstream to core(s) ${OTHER_CORES}.`
         : "No core pinning.",

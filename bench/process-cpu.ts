@@ -11,7 +11,8 @@ const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().
 interface Stat {
   pid: number;
   ppid: number;
-  cpuTicks: number;
+  userTicks: number;
+  systemTicks: number;
 }
 
 function readStat(pid: string): Stat | null {
@@ -22,29 +23,40 @@ function readStat(pid: string): Stat | null {
     const ppid = Number(fields[1]);
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
-    return { pid: Number(pid), ppid, cpuTicks: utime + stime };
+    return { pid: Number(pid), ppid, userTicks: utime, systemTicks: stime };
   } catch {
     return null;
   }
 }
 
-/** Milliseconds of CPU (user + system) used so far by `rootPid` and every live descendant. */
-export function processTreeCpuMs(rootPid: number): number {
+/** CPU milliseconds used so far by a process tree, split as the kernel counts it. */
+export interface CpuMs {
+  /** User + system. */
+  total: number;
+  /** In the kernel on the process' behalf: syscalls, and the loopback TCP work they start. */
+  system: number;
+}
+
+/** CPU used so far by `rootPid` and every live descendant. */
+export function processTreeCpuMs(rootPid: number): CpuMs {
   const stats = readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .flatMap((pid) => readStat(pid) ?? []);
   const children = new Map<number, Stat[]>();
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
-  let ticks = 0;
+  let user = 0;
+  let system = 0;
   const root = stats.find((stat) => stat.pid === rootPid);
   const pending = root ? [root] : [];
   while (pending.length > 0) {
     const stat = pending.pop();
     if (!stat) break;
-    ticks += stat.cpuTicks;
+    user += stat.userTicks;
+    system += stat.systemTicks;
     pending.push(...(children.get(stat.pid) ?? []));
   }
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
+  return { total: ms(user + system), system: ms(system) };
 }
 
 /** Resident set size of one process in MB, from /proc (Linux). */

@@ -168,8 +168,8 @@ describe("usage recorder", () => {
   });
 
   it("gathers records that arrive apart within its window into one insert", async () => {
-    // Embedded PGlite gets a longer window than the 5 ms default (services.ts): calls a few
-    // milliseconds apart must then share an insert, which with 5 ms they would not.
+    // Embedded PGlite gets a longer window than the 20 ms default (services.ts): calls tens of
+    // milliseconds apart must then share an insert, which with 20 ms they would not.
     orgId = await newOrg();
     const inserts: number[] = [];
     const recorder = recorderOver(countingInserts(inserts), { batchWindowMs: 2_000 });
