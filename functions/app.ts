@@ -17,7 +17,7 @@ import {
   openAIErrorResponse,
   toGatewayError,
 } from "./gateway/errors.ts";
-import { runEndpoint } from "./gateway/pipeline.ts";
+import { carriesRequestId, runEndpoint } from "./gateway/pipeline.ts";
 import { newRequestId } from "./gateway/request-id.ts";
 import { healthResponse, readinessResponse } from "./health.ts";
 import { metricsResponse } from "./observability/metrics-route.ts";
@@ -118,7 +118,7 @@ export function createApp(services: Services): App {
     async fetch(request) {
       const requestId = newRequestId();
       const response = await app.fetch(request, { requestId });
-      response.headers.set("x-request-id", requestId);
+      if (!carriesRequestId(response)) response.headers.set("x-request-id", requestId);
       return response;
     },
   };

@@ -6,7 +6,7 @@
  */
 import { type CallContext, newCallContext } from "./call-context.ts";
 import { type ErrorResponder, openAIErrorResponse, toGatewayError } from "./errors.ts";
-import { setLimitHeaders } from "./limit-headers.ts";
+import { type HeaderRecord, setLimitHeaders } from "./limit-headers.ts";
 import { settleCall } from "./steps/settle.ts";
 
 export type EndpointStages = (call: CallContext) => Promise<Response>;
@@ -19,6 +19,22 @@ export interface EndpointSpec {
   stages: EndpointStages;
   /** The endpoint's error shape; OpenAI's unless its protocol has its own (Anthropic's). */
   errorResponse?: ErrorResponder;
+}
+
+/**
+ * Answers of an endpoint: each carries its x-request-id already, so the app's outer frame does
+ * not open their headers to add it (on Node that builds a Headers object out of the record).
+ */
+const withRequestId = new WeakSet<Response>();
+
+function stamped(response: Response): Response {
+  withRequestId.add(response);
+  return response;
+}
+
+/** Whether `response` came out of runEndpoint, which puts the request id on every answer. */
+export function carriesRequestId(response: Response): boolean {
+  return withRequestId.has(response);
 }
 
 export async function runEndpoint(
@@ -37,7 +53,7 @@ export async function runEndpoint(
   try {
     const response = await spec.stages(call);
     if (!call.streaming) call.end ??= { kind: "answered", status: response.status };
-    return response;
+    return stamped(response);
   } catch (thrown) {
     const error = toGatewayError(thrown);
     if (error.kind === "internal") {
@@ -49,12 +65,10 @@ export async function runEndpoint(
     }
     call.streaming = false;
     call.end = { kind: "failed", error };
-    const headers = new Headers({ "x-request-id": requestId });
-    if (call.attempts.length > 0) {
-      headers.set("x-switchyard-attempts", String(call.attempts.length));
-    }
+    const headers: HeaderRecord = { "x-request-id": requestId };
+    if (call.attempts.length > 0) headers["x-switchyard-attempts"] = String(call.attempts.length);
     setLimitHeaders(headers, call.limits);
-    return (spec.errorResponse ?? openAIErrorResponse)(error, headers);
+    return stamped((spec.errorResponse ?? openAIErrorResponse)(error, new Headers(headers)));
   } finally {
     // A stream in flight settles when it ends (see ../respond.ts); everything else settles now.
     if (!call.streaming) settleCall(call);

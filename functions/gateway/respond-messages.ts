@@ -15,9 +15,14 @@ import type { ChatOutcome, NativeOutcome, Usage } from "../providers/types.ts";
 import { toWireUsage } from "../providers/usage.ts";
 import type { CallContext } from "./call-context.ts";
 import { anthropicErrorBody } from "./errors.ts";
-import { setLimitHeaders } from "./limit-headers.ts";
 import { nanoUsdToUsd } from "./pricing.ts";
-import { callEndOf, servedDeployment, streamFailure, switchyardHeaders } from "./respond.ts";
+import {
+  cacheHitHeaders,
+  callEndOf,
+  servedDeployment,
+  streamFailure,
+  switchyardHeaders,
+} from "./respond.ts";
 import { encodeSseEvent, SSE_HEADERS, type SseStreamOptions, toSseStream } from "./sse.ts";
 import { rememberAnswer, rememberStream } from "./steps/cache.ts";
 import { costOf, settleCall } from "./steps/settle.ts";
@@ -30,18 +35,18 @@ export function answerMessages(
   const deployment = servedDeployment(call);
   const headers = switchyardHeaders(call, deployment);
   // Anthropic's own request id header; its SDK exposes it as `_request_id`.
-  headers.set("request-id", call.requestId);
+  headers["request-id"] = call.requestId;
   const stopSequences = request.stop_sequences ?? [];
   if (outcome.kind === "complete") {
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     const cost = costOf(call, deployment, outcome.usage);
-    headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
+    headers["x-switchyard-cost-usd"] = nanoUsdToUsd(cost).toFixed(9);
     call.end = { kind: "answered", status: 200 };
     rememberAnswer(call, outcome.response, outcome.usage);
     const message = toMessage(outcome.response, outcome.usage, stopSequences);
     return new Response(JSON.stringify(message), { status: 200, headers });
   }
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  Object.assign(headers, SSE_HEADERS);
   call.streaming = true;
   const chunks = rememberStream(call, outcome.chunks, outcome.usage);
   const events = toMessageEvents(
@@ -71,17 +76,17 @@ export function answerMessages(
 export function answerNativeMessages(call: CallContext, outcome: NativeOutcome): Response {
   const deployment = servedDeployment(call);
   const headers = switchyardHeaders(call, deployment);
-  headers.set("request-id", call.requestId);
-  headers.set("x-switchyard-passthrough", "1");
+  headers["request-id"] = call.requestId;
+  headers["x-switchyard-passthrough"] = "1";
   if (outcome.kind === "complete") {
-    headers.set("content-type", outcome.contentType);
+    headers["content-type"] = outcome.contentType;
     const cost = costOf(call, deployment, outcome.usage);
-    headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
+    headers["x-switchyard-cost-usd"] = nanoUsdToUsd(cost).toFixed(9);
     call.end = { kind: "answered", status: 200 };
     if (outcome.completion) rememberAnswer(call, outcome.completion, outcome.usage);
     return new Response(outcome.body, { status: 200, headers });
   }
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  Object.assign(headers, SSE_HEADERS);
   call.streaming = true;
   const body = toSseStream(outcome.chunks, {
     encode: (bytes) => bytes,
@@ -111,24 +116,16 @@ export function answerMessagesFromCache(
   cached: CachedAnswer,
   request: MessagesRequest,
 ): Response {
-  const headers = new Headers({
-    "x-request-id": call.requestId,
-    "request-id": call.requestId,
-    "x-switchyard-provider": cached.provider,
-    "x-switchyard-model": cached.model,
-    "x-switchyard-attempts": "0",
-    "x-switchyard-cache": "HIT",
-    "x-switchyard-cost-usd": nanoUsdToUsd(0).toFixed(9),
-  });
-  setLimitHeaders(headers, call.limits);
+  const headers = cacheHitHeaders(call, cached);
+  headers["request-id"] = call.requestId;
   call.end = { kind: "answered", status: 200 };
   const stopSequences = request.stop_sequences ?? [];
   if (!call.stream) {
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     const message = toMessage(cached.completion, cached.usage, stopSequences);
     return new Response(JSON.stringify(message), { status: 200, headers });
   }
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  Object.assign(headers, SSE_HEADERS);
   const chunks = replayChunks(cached.completion, toWireUsage(cached.usage));
   const usage: Usage = cached.usage;
   const events = toMessageEvents(

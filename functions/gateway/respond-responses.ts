@@ -18,9 +18,14 @@ import {
 import type { ChatOutcome, Usage } from "../providers/types.ts";
 import { toWireUsage } from "../providers/usage.ts";
 import type { CallContext } from "./call-context.ts";
-import { setLimitHeaders } from "./limit-headers.ts";
 import { nanoUsdToUsd } from "./pricing.ts";
-import { callEndOf, servedDeployment, streamFailure, switchyardHeaders } from "./respond.ts";
+import {
+  cacheHitHeaders,
+  callEndOf,
+  servedDeployment,
+  streamFailure,
+  switchyardHeaders,
+} from "./respond.ts";
 import { encodeSseEvent, SSE_HEADERS, type StreamEnd, toSseStream } from "./sse.ts";
 import { rememberAnswer, rememberStream } from "./steps/cache.ts";
 import { costOf, settleCall } from "./steps/settle.ts";
@@ -34,15 +39,15 @@ export function answerResponses(
   const headers = switchyardHeaders(call, deployment);
   const identity = identityOf(call, deployment.target.model);
   if (outcome.kind === "complete") {
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     const cost = costOf(call, deployment, outcome.usage);
-    headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
+    headers["x-switchyard-cost-usd"] = nanoUsdToUsd(cost).toFixed(9);
     call.end = { kind: "answered", status: 200 };
     rememberAnswer(call, outcome.response, outcome.usage);
     const response = toResponse(outcome.response, outcome.usage, identity, request);
     return new Response(JSON.stringify(response), { status: 200, headers });
   }
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  Object.assign(headers, SSE_HEADERS);
   call.streaming = true;
   const chunks = rememberStream(call, outcome.chunks, outcome.usage);
   const body = eventStream(chunks, identity, request, outcome.usage, {
@@ -65,23 +70,15 @@ export function answerResponsesFromCache(
   cached: CachedAnswer,
   request: ResponsesRequest,
 ): Response {
-  const headers = new Headers({
-    "x-request-id": call.requestId,
-    "x-switchyard-provider": cached.provider,
-    "x-switchyard-model": cached.model,
-    "x-switchyard-attempts": "0",
-    "x-switchyard-cache": "HIT",
-    "x-switchyard-cost-usd": nanoUsdToUsd(0).toFixed(9),
-  });
-  setLimitHeaders(headers, call.limits);
+  const headers = cacheHitHeaders(call, cached);
   call.end = { kind: "answered", status: 200 };
   const identity = identityOf(call, cached.model);
   if (!call.stream) {
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     const response = toResponse(cached.completion, cached.usage, identity, request);
     return new Response(JSON.stringify(response), { status: 200, headers });
   }
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  Object.assign(headers, SSE_HEADERS);
   const chunks = replayChunks(cached.completion, toWireUsage(cached.usage));
   const usage: Usage = cached.usage;
   const body = eventStream(fromArray(chunks), identity, request, () => usage, {

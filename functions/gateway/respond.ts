@@ -12,7 +12,7 @@ import { toWireUsage } from "../providers/usage.ts";
 import type { Deployment } from "../routing/model-directory.ts";
 import type { CallContext } from "./call-context.ts";
 import { GatewayError, toGatewayError } from "./errors.ts";
-import { setLimitHeaders } from "./limit-headers.ts";
+import { type HeaderRecord, setLimitHeaders } from "./limit-headers.ts";
 import { nanoUsdToUsd } from "./pricing.ts";
 import { chatChunksToSse, encodeSseEvent, SSE_HEADERS, type StreamEnd } from "./sse.ts";
 import { rememberAnswer, rememberStream } from "./steps/cache.ts";
@@ -23,14 +23,14 @@ export function answerChat(call: CallContext, outcome: ChatOutcome): Response {
   const deployment = servedDeployment(call);
   const headers = switchyardHeaders(call, deployment);
   if (outcome.kind === "complete") {
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     const cost = costOf(call, deployment, outcome.usage);
-    headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
+    headers["x-switchyard-cost-usd"] = nanoUsdToUsd(cost).toFixed(9);
     call.end = { kind: "answered", status: 200 };
     rememberAnswer(call, outcome.response, outcome.usage);
     return new Response(JSON.stringify(outcome.response), { status: 200, headers });
   }
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  Object.assign(headers, SSE_HEADERS);
   call.streaming = true;
   const chunks = rememberStream(call, outcome.chunks, outcome.usage);
   return new Response(streamBody(call, deployment, chunks), { status: 200, headers });
@@ -45,21 +45,13 @@ export function answerFromCache(
   cached: CachedAnswer,
   chat: ChatCompletionRequest,
 ): Response {
-  const headers = new Headers({
-    "x-request-id": call.requestId,
-    "x-switchyard-provider": cached.provider,
-    "x-switchyard-model": cached.model,
-    "x-switchyard-attempts": "0",
-    "x-switchyard-cache": "HIT",
-    "x-switchyard-cost-usd": nanoUsdToUsd(0).toFixed(9),
-  });
-  setLimitHeaders(headers, call.limits);
+  const headers = cacheHitHeaders(call, cached);
   call.end = { kind: "answered", status: 200 };
   if (!call.stream) {
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     return new Response(JSON.stringify(cached.completion), { status: 200, headers });
   }
-  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  Object.assign(headers, SSE_HEADERS);
   const usage = chat.stream_options?.include_usage
     ? (cached.completion.usage ?? toWireUsage(cached.usage))
     : null;
@@ -114,14 +106,28 @@ export function servedDeployment(call: CallContext): Deployment {
   return call.served;
 }
 
-export function switchyardHeaders(call: CallContext, deployment: Deployment): Headers {
-  const headers = new Headers({
+export function switchyardHeaders(call: CallContext, deployment: Deployment): HeaderRecord {
+  const headers: HeaderRecord = {
     "x-request-id": call.requestId,
     "x-switchyard-provider": deployment.providerName,
     "x-switchyard-model": deployment.target.model,
     "x-switchyard-attempts": String(call.attempts.length),
     "x-switchyard-cache": "MISS",
-  });
+  };
+  setLimitHeaders(headers, call.limits);
+  return headers;
+}
+
+/** A cache hit's headers: the deployment that produced the answer, no attempts, no cost. */
+export function cacheHitHeaders(call: CallContext, cached: CachedAnswer): HeaderRecord {
+  const headers: HeaderRecord = {
+    "x-request-id": call.requestId,
+    "x-switchyard-provider": cached.provider,
+    "x-switchyard-model": cached.model,
+    "x-switchyard-attempts": "0",
+    "x-switchyard-cache": "HIT",
+    "x-switchyard-cost-usd": nanoUsdToUsd(0).toFixed(9),
+  };
   setLimitHeaders(headers, call.limits);
   return headers;
 }

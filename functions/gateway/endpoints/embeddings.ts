@@ -59,9 +59,9 @@ function answerEmbeddings(
 ): Response {
   const deployment = servedDeployment(call);
   const headers = switchyardHeaders(call, deployment);
-  headers.set("content-type", "application/json");
+  headers["content-type"] = "application/json";
   const cost = costOf(call, deployment, outcome.usage);
-  headers.set("x-switchyard-cost-usd", nanoUsdToUsd(cost).toFixed(9));
+  headers["x-switchyard-cost-usd"] = nanoUsdToUsd(cost).toFixed(9);
   call.end = { kind: "answered", status: 200 };
   const response = {
     ...outcome.response,
