@@ -2,7 +2,7 @@
  * The one HTTP app: a web-standard fetch handler that every runtime entry (Node, Bun, Deno,
  * Vercel) serves unchanged. Routes only; each route's work lives in its own module.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { createAdminServer } from "../schema/yoga.ts";
 import { cronResponse } from "./cron/cron-route.ts";
@@ -17,14 +17,19 @@ import {
   openAIErrorResponse,
   toGatewayError,
 } from "./gateway/errors.ts";
-import { carriesRequestId, runEndpoint } from "./gateway/pipeline.ts";
+import { type EndpointSpec, runEndpoint } from "./gateway/pipeline.ts";
 import { newRequestId } from "./gateway/request-id.ts";
 import { healthResponse, readinessResponse } from "./health.ts";
 import { metricsResponse } from "./observability/metrics-route.ts";
 import type { Services } from "./services.ts";
 
-/** What every route gets from the fetch wrapper below: the request id, made before routing. */
-type AppEnv = { Bindings: { requestId: string } };
+/**
+ * What every route gets from the fetch wrapper below: the request id, made before routing, and
+ * whether the answer carries it already (a gateway endpoint's does), so the wrapper need not open
+ * its headers to add it: on Node that would build a Headers object out of a plain record.
+ */
+type RequestEnv = { requestId: string; answerHasRequestId?: boolean };
+type AppEnv = { Bindings: RequestEnv };
 
 export interface App {
   fetch(request: Request): Promise<Response>;
@@ -73,19 +78,23 @@ export function createApp(services: Services): App {
     (await adminServer()).fetch(c.req.raw, { requestId: c.env.requestId }),
   );
 
-  app.post("/v1/chat/completions", (c) =>
-    runEndpoint(chatCompletions, c.req.raw, services, c.env.requestId),
-  );
-  app.post("/v1/embeddings", (c) => runEndpoint(embeddings, c.req.raw, services, c.env.requestId));
-  app.get("/v1/models", (c) => runEndpoint(listModels, c.req.raw, services, c.env.requestId));
-  app.post("/v1/messages", (c) => runEndpoint(messages, c.req.raw, services, c.env.requestId));
+  // A gateway endpoint's route: runEndpoint puts the request id on every answer it returns.
+  const endpoint = (spec: EndpointSpec) => async (c: Context<AppEnv>) => {
+    const response = await runEndpoint(spec, c.req.raw, services, c.env.requestId);
+    c.env.answerHasRequestId = true;
+    return response;
+  };
+  app.post("/v1/chat/completions", endpoint(chatCompletions));
+  app.post("/v1/embeddings", endpoint(embeddings));
+  app.get("/v1/models", endpoint(listModels));
+  app.post("/v1/messages", endpoint(messages));
   app.all("/v1/messages", (c) =>
     anthropicErrorResponse(
       new GatewayError("method_not_allowed", "Use POST for /v1/messages"),
       new Headers({ "x-request-id": c.env.requestId }),
     ),
   );
-  app.post("/v1/responses", (c) => runEndpoint(responses, c.req.raw, services, c.env.requestId));
+  app.post("/v1/responses", endpoint(responses));
   app.all("/v1/chat/completions", () => {
     throw new GatewayError("method_not_allowed", "Use POST for /v1/chat/completions");
   });
@@ -116,9 +125,9 @@ export function createApp(services: Services): App {
   // and no middleware is dispatched by Hono without composing a chain (`await next()` per call).
   return {
     async fetch(request) {
-      const requestId = newRequestId();
-      const response = await app.fetch(request, { requestId });
-      if (!carriesRequestId(response)) response.headers.set("x-request-id", requestId);
+      const env: RequestEnv = { requestId: newRequestId() };
+      const response = await app.fetch(request, env);
+      if (!env.answerHasRequestId) response.headers.set("x-request-id", env.requestId);
       return response;
     },
   };

@@ -21,22 +21,7 @@ export interface EndpointSpec {
   errorResponse?: ErrorResponder;
 }
 
-/**
- * Answers of an endpoint: each carries its x-request-id already, so the app's outer frame does
- * not open their headers to add it (on Node that builds a Headers object out of the record).
- */
-const withRequestId = new WeakSet<Response>();
-
-function stamped(response: Response): Response {
-  withRequestId.add(response);
-  return response;
-}
-
-/** Whether `response` came out of runEndpoint, which puts the request id on every answer. */
-export function carriesRequestId(response: Response): boolean {
-  return withRequestId.has(response);
-}
-
+/** Every answer runEndpoint returns, success or error, carries the call's x-request-id. */
 export async function runEndpoint(
   spec: EndpointSpec,
   request: Request,
@@ -53,7 +38,7 @@ export async function runEndpoint(
   try {
     const response = await spec.stages(call);
     if (!call.streaming) call.end ??= { kind: "answered", status: response.status };
-    return stamped(response);
+    return response;
   } catch (thrown) {
     const error = toGatewayError(thrown);
     if (error.kind === "internal") {
@@ -68,7 +53,7 @@ export async function runEndpoint(
     const headers: HeaderRecord = { "x-request-id": requestId };
     if (call.attempts.length > 0) headers["x-switchyard-attempts"] = String(call.attempts.length);
     setLimitHeaders(headers, call.limits);
-    return stamped((spec.errorResponse ?? openAIErrorResponse)(error, new Headers(headers)));
+    return (spec.errorResponse ?? openAIErrorResponse)(error, new Headers(headers));
   } finally {
     // A stream in flight settles when it ends (see ../respond.ts); everything else settles now.
     if (!call.streaming) settleCall(call);

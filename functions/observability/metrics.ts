@@ -93,7 +93,11 @@ export function createGatewayMetrics(): GatewayMetrics {
   });
   // Keyed as the health store keys a deployment (provider id or name, and model).
   const known = new Map<string, Deployment>();
+  let newest: Deployment | undefined;
   const remember = (deployment: Deployment) => {
+    // Most calls try the deployment the previous call tried: it is already the newest entry.
+    if (deployment === newest) return;
+    newest = deployment;
     const id = `${deployment.providerId ?? `name:${deployment.providerName}`}:${deployment.target.model}`;
     known.delete(id);
     known.set(id, deployment);
