@@ -104,7 +104,7 @@ export function createModelDirectory(options: {
       byName.set(row.name, record);
       byId.set(row.id, record);
     }
-    return { providers: byName, routes: await loadRoutes(orgId, byId) };
+    return { providers: byName, routes: await loadRoutes(orgId, byId), direct: new Map() };
   }
 
   async function loadRoutes(
@@ -203,7 +203,14 @@ export function createModelDirectory(options: {
 interface OrgView {
   providers: Map<string, ProviderRecord>;
   routes: Map<string, ResolvedModel>;
+  /**
+   * `provider/model` names resolved so far, each built once as routes are, and shared read-only
+   * the same way. Bounded, because the names come from clients.
+   */
+  direct: Map<string, ResolvedModel>;
 }
+
+const MAX_DIRECT_NAMES = 256;
 
 function lookUp(view: OrgView, model: string): ResolvedModel | null {
   const slash = model.indexOf("/");
@@ -211,13 +218,17 @@ function lookUp(view: OrgView, model: string): ResolvedModel | null {
     const routed = view.routes.get(model);
     return routed && routed.deployments.length > 0 ? routed : null;
   }
+  const known = view.direct.get(model);
+  if (known) return known;
   if (slash === 0 || slash === model.length - 1) return null;
   const provider = view.providers.get(model.slice(0, slash));
   if (!provider) return null;
-  return {
+  const resolved: ResolvedModel = {
     route: null,
     deployments: [{ ...deploymentOn(provider, model.slice(slash + 1)), weight: 1, priority: 0 }],
   };
+  if (view.direct.size < MAX_DIRECT_NAMES) view.direct.set(model, resolved);
+  return resolved;
 }
 
 function deploymentOn(provider: ProviderRecord, model: string): Deployment {

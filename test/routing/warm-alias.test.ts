@@ -1,5 +1,6 @@
 /** A warm call through a route alias resolves it from the in-process cache: no SQL before the answer. */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { decodeUuidGlobalId } from "../../schema/global-id.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
 import { createOrgWithKey, startTestGateway, type TestGateway } from "../support/gateway.ts";
 import { databaseObserved } from "../support/outage.ts";
@@ -53,4 +54,32 @@ it("makes no SQL query before answering a warm call that names a route alias", a
   expect(response.status).toBe(200);
   expect(queries).toEqual([]);
   await response.text();
+});
+
+it("builds a provider/model name's deployment once and shares it, for a bounded number of names", async () => {
+  const key = await createOrgWithKey(gateway);
+  await gateway.admin(
+    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
+    {
+      input: {
+        orgId: key.orgId,
+        kind: "openai-compatible",
+        name: "named",
+        baseUrl: upstream.baseUrl,
+        apiKey: "sk-x",
+      },
+    },
+  );
+  const { models } = gateway.services;
+  const orgId = decodeUuidGlobalId(key.orgId).id;
+  const first = await models.resolve(orgId, "named/m0");
+  expect(await models.resolve(orgId, "named/m0")).toBe(first);
+  // Names come from clients: past the bound each is still resolved, just not remembered.
+  const names = Array.from({ length: 300 }, (_, i) => `named/m${i}`);
+  for (const name of names) await models.resolve(orgId, name);
+  const late = await models.resolve(orgId, "named/m299");
+  expect(late?.deployments[0]?.target.model).toBe("m299");
+  expect(await models.resolve(orgId, "named/m299")).not.toBe(late);
+  expect(await models.resolve(orgId, "named/m1")).toBe(await models.resolve(orgId, "named/m1"));
+  expect(await models.resolve(orgId, "nobody/m0")).toBeNull();
 });
