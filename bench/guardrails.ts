@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { createApp } from "../functions/app.ts";
 import { loadConfig } from "../functions/config.ts";
 import { requestTextSlots } from "../functions/guardrails/chat-texts.ts";
+import { compilePolicy } from "../functions/guardrails/compile-policy.ts";
 import type { GuardrailDecision } from "../functions/guardrails/decisions.ts";
 import {
   BUILT_IN_DETECTORS,
@@ -25,7 +26,7 @@ import {
 } from "../functions/guardrails/detectors/index.ts";
 import { DETECTOR_IDS, type DetectorId } from "../functions/guardrails/detectors/types.ts";
 import { guardTexts } from "../functions/guardrails/guard-texts.ts";
-import { compilePolicy, rulesForCall } from "../functions/guardrails/policies.ts";
+import { rulesForCall } from "../functions/guardrails/policies.ts";
 import { Redactor } from "../functions/guardrails/redaction.ts";
 import { guardStream } from "../functions/guardrails/stream-guard.ts";
 import { silentLogger } from "../functions/log.ts";

@@ -6,14 +6,15 @@
  * TEAM over ORG (the order in which authority narrows, DESIGN.md "Delegation grants"). Within
  * one scope, a policy for the exact direction goes before one for BOTH. A decision of OFF turns
  * the detector off for the caller even when a wider scope turns it on.
+ *
+ * Nothing here loads a detector: ./compile-policy.ts does, when an org has a policy at all.
  */
 import type {
   GuardrailAction,
   GuardrailDirection,
   GuardrailScope,
 } from "../../db/schema/guardrails.ts";
-import { BUILT_IN_DETECTORS } from "./detectors/index.ts";
-import { compileTopicRules, type TopicRules } from "./detectors/topic.ts";
+import type { TopicRules } from "./detectors/topic.ts";
 import type { DetectorId, Finding } from "./detectors/types.ts";
 
 export interface GuardrailPolicy {
@@ -105,19 +106,4 @@ function rulesFor(
 export interface CompiledPolicy {
   policy: GuardrailPolicy;
   detectors: Map<DetectorId, DetectorRule["detect"]>;
-}
-
-export function compilePolicy(policy: GuardrailPolicy): CompiledPolicy {
-  const detectors = new Map<DetectorId, DetectorRule["detect"]>();
-  for (const detector of policy.detectors) {
-    if (detector !== "TOPIC") {
-      detectors.set(detector, BUILT_IN_DETECTORS[detector]);
-      continue;
-    }
-    const topic = compileTopicRules(policy.topics);
-    // Rules are checked when set (schema/types/guardrail-policy.ts); a row that no longer
-    // compiles (an older engine, a hand edit) leaves the detector off rather than failing calls.
-    if (topic.ok) detectors.set("TOPIC", topic.detect);
-  }
-  return { policy, detectors };
 }

@@ -13,7 +13,6 @@ import type { DetectorId } from "./detectors/types.ts";
 import {
   type CallGuardrails,
   type CompiledPolicy,
-  compilePolicy,
   type GuardrailPolicy,
   rulesForCall,
   type ScopeIds,
@@ -45,6 +44,9 @@ export function createGuardrailPolicyCache(db: Database): GuardrailPolicyCache {
       .select()
       .from(guardrailPolicies)
       .where(eq(guardrailPolicies.orgId, orgId));
+    if (rows.length === 0) return { version, policies: [], resolved: new Map() };
+    // The detectors load with the first org that has a policy (./compile-policy.ts says why).
+    const { compilePolicy } = await import("./compile-policy.ts");
     return {
       version,
       policies: rows.map((row) => compilePolicy(policyOf(row))),

@@ -1,10 +1,7 @@
 /** Which policy decides for a caller: pure, over compiled policies. */
 import { describe, expect, it } from "vitest";
-import {
-  compilePolicy,
-  type GuardrailPolicy,
-  rulesForCall,
-} from "../../functions/guardrails/policies.ts";
+import { compilePolicy } from "../../functions/guardrails/compile-policy.ts";
+import { type GuardrailPolicy, rulesForCall } from "../../functions/guardrails/policies.ts";
 
 const who = { orgId: "org", teamId: "team", keyId: "key", agentId: "agent" };
 let n = 0;

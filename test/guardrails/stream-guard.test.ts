@@ -4,8 +4,9 @@
  * (asserted on what each chunk carries, not on time).
  */
 import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../functions/guardrails/compile-policy.ts";
 import type { BuiltInDetectorId } from "../../functions/guardrails/detectors/index.ts";
-import { compilePolicy, rulesForCall } from "../../functions/guardrails/policies.ts";
+import { rulesForCall } from "../../functions/guardrails/policies.ts";
 import { Redactor } from "../../functions/guardrails/redaction.ts";
 import { guardStream } from "../../functions/guardrails/stream-guard.ts";
 import type { ChatCompletionChunk } from "../../functions/protocols/openai/chat.ts";
