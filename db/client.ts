@@ -83,13 +83,15 @@ function hostOf(databaseUrl: string): string {
  */
 export const PGLITE_SETTINGS = ["shared_buffers=16MB"];
 
+/** PGlite's own start parameters with PGLITE_SETTINGS on top: for every PGlite this project opens. */
+export function pgliteStartParams(defaults: readonly string[]): string[] {
+  return [...defaults, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])];
+}
+
 async function openPglite(dataDir: string): Promise<SqlHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
   await mkdir(dataDir, { recursive: true });
-  const startParams = [
-    ...PGlite.defaultStartParams,
-    ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting]),
-  ];
+  const startParams = pgliteStartParams(PGlite.defaultStartParams);
   // A new database is created in a child process where that is possible (pglite-initdb.ts); if
   // the child fails, PGlite creates it here, as it always could.
   if ((await needsInitdb(dataDir)) && canInitdbInChild()) await initdbInChild(dataDir, startParams);

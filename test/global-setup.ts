@@ -19,7 +19,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { createSql, sqlHandleFromPglite } from "../db/client.ts";
+import { createSql, pgliteStartParams, sqlHandleFromPglite } from "../db/client.ts";
 import { MIGRATIONS_FOLDER, migrateDatabase } from "../db/migrate.ts";
 import { adminRows, databaseUrlFor, dropDatabase } from "./support/database.ts";
 import { startNeonProxy } from "./support/neon-proxy.ts";
@@ -71,7 +71,7 @@ async function pgliteTemplateKey(): Promise<string> {
 
 async function buildPgliteDumps(emptyDump: string, migratedDump: string): Promise<void> {
   const { PGlite } = await import("@electric-sql/pglite");
-  const client = await PGlite.create();
+  const client = await PGlite.create({ startParams: pgliteStartParams(PGlite.defaultStartParams) });
   const handle = await sqlHandleFromPglite(client);
   try {
     // Uncompressed: loading skips a gunzip, and the files never leave this machine.

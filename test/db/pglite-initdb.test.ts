@@ -6,11 +6,11 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
-import { PGLITE_SETTINGS } from "../../db/client.ts";
+import { pgliteStartParams } from "../../db/client.ts";
 import { canInitdbInChild, initdbInChild, needsInitdb } from "../../db/pglite-initdb.ts";
 import { tempFolders } from "../support/temp-folders.ts";
 
-const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ["-c", s])];
+const startParams = pgliteStartParams(PGlite.defaultStartParams);
 const parent = tempFolders("switchyard-initdb-");
 
 describe("initdb in a child process", () => {

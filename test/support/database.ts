@@ -28,6 +28,7 @@ import { inject } from "vitest";
 import {
   createSql,
   type Database,
+  pgliteStartParams,
   type SqlHandle,
   type SqlOptions,
   sqlHandleFromPglite,
@@ -122,8 +123,12 @@ async function loadPglite(dumpFile: string): Promise<TestDatabase> {
     dumps.set(dumpFile, dump);
   }
   const { PGlite } = await import("@electric-sql/pglite");
-  // No dataDir: the copy lives in memory and disappears on close.
-  const client = await PGlite.create({ loadDataDir: await dump });
+  // No dataDir: the copy lives in memory and disappears on close. With the gateway's own settings:
+  // besides matching production, 16 MB of shared buffers opens ~0.5 s sooner than the default.
+  const client = await PGlite.create({
+    loadDataDir: await dump,
+    startParams: pgliteStartParams(PGlite.defaultStartParams),
+  });
   const handle = await sqlHandleFromPglite(client);
   return { sql: handle, sqlOptions: undefined, close: () => handle.close() };
 }
