@@ -20,20 +20,26 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-it("makes no SQL query before answering a warm call that names a route alias", async () => {
-  const key = await createOrgWithKey(gateway);
+/** An OpenAI-compatible provider on the fake upstream, for the org; its id. */
+async function createUpstreamProvider(orgId: string, name: string): Promise<string> {
   const { createProvider } = await gateway.admin<{ createProvider: { provider: { id: string } } }>(
     `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
     {
       input: {
-        orgId: key.orgId,
+        orgId,
         kind: "openai-compatible",
-        name: "up",
+        name,
         baseUrl: upstream.baseUrl,
         apiKey: "sk-x",
       },
     },
   );
+  return createProvider.provider.id;
+}
+
+it("makes no SQL query before answering a warm call that names a route alias", async () => {
+  const key = await createOrgWithKey(gateway);
+  const providerId = await createUpstreamProvider(key.orgId, "up");
   await gateway.admin(
     `mutation ($input: CreateModelRouteInput!) { createModelRoute(input: $input) { route { id } } }`,
     {
@@ -41,7 +47,7 @@ it("makes no SQL query before answering a warm call that names a route alias", a
         orgId: key.orgId,
         alias: "warm",
         strategy: "PRIORITY",
-        deployments: [{ providerId: createProvider.provider.id, model: "m" }],
+        deployments: [{ providerId, model: "m" }],
       },
     },
   );
@@ -58,18 +64,7 @@ it("makes no SQL query before answering a warm call that names a route alias", a
 
 it("builds a provider/model name's deployment once and shares it, for a bounded number of names", async () => {
   const key = await createOrgWithKey(gateway);
-  await gateway.admin(
-    `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { provider { id } } }`,
-    {
-      input: {
-        orgId: key.orgId,
-        kind: "openai-compatible",
-        name: "named",
-        baseUrl: upstream.baseUrl,
-        apiKey: "sk-x",
-      },
-    },
-  );
+  await createUpstreamProvider(key.orgId, "named");
   const { models } = gateway.services;
   const orgId = decodeUuidGlobalId(key.orgId).id;
   const first = await models.resolve(orgId, "named/m0");
