@@ -417,10 +417,9 @@ async function main() {
         model: "gpt-4o-mini",
       },
     ];
-    const stores = ["embedded"];
-    if (process.env.DATABASE_URL && process.env.REDIS_URL) stores.push("postgres+redis");
-    if (STORES)
-      stores.splice(0, stores.length, ...stores.filter((store) => STORES.includes(store)));
+    const available = ["embedded"];
+    if (process.env.DATABASE_URL && process.env.REDIS_URL) available.push("postgres+redis");
+    const stores = available.filter((store) => !STORES || STORES.includes(store));
     for (const runtime of RUNTIMES)
       for (const store of stores) {
         // Postgres is shared: gateways start one after the other, so migrations do not race.
